@@ -1,0 +1,47 @@
+/* Helpers shared by bpfwarden's kernel programs. */
+#ifndef BPFWARDEN_COMMON_BPF_H
+#define BPFWARDEN_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "events.h"
+
+/* Per-CPU count of records lost to a full ring buffer, by event type.
+ * Userspace sums the CPUs; loss is never silent. */
+#define BW_DROPS_MAP(name)                          \
+  struct {                                          \
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);        \
+    __uint(max_entries, BW_EV_TYPE_MAX);            \
+    __type(key, __u32);                             \
+    __type(value, __u64);                           \
+  } name SEC(".maps")
+
+/* Anchor a record type in the object's BTF (one pointer in .bss), so the
+ * layout test and tools can read it. */
+#define BW_BTF_STRUCT(name) struct name *_btf_##name __attribute__((unused))
+
+static __always_inline void bw_count_drop(void *drops, __u32 type) {
+  __u64 *n = bpf_map_lookup_elem(drops, &type);
+  if (n) *n += 1;
+}
+
+/* Fill the common header from the current task. */
+static __always_inline void bw_fill_header(struct bw_event_header *h, __u32 type) {
+  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  __u64 pid_tgid = bpf_get_current_pid_tgid();
+  __u64 uid_gid = bpf_get_current_uid_gid();
+  h->ktime_ns = bpf_ktime_get_boot_ns();
+  h->type = type;
+  h->pid = pid_tgid >> 32;
+  h->tid = (__u32)pid_tgid;
+  h->ppid = BPF_CORE_READ(task, real_parent, tgid);
+  h->uid = (__u32)uid_gid;
+  h->gid = uid_gid >> 32;
+  h->cgroup_id = bpf_get_current_cgroup_id();
+  bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+#endif

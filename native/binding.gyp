@@ -1,0 +1,19 @@
+{
+  "targets": [
+    {
+      "target_name": "bpfwarden_native",
+      "sources": [
+        "src/addon.c",
+        "src/util.c",
+        "src/object.c",
+        "src/link.c",
+        "src/map.c",
+        "src/ringbuf.c",
+        "src/sys.c"
+      ],
+      "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-O2", "-fvisibility=hidden"],
+      "libraries": ["-lbpf", "-lelf", "-lz"],
+      "defines": ["NAPI_VERSION=9"]
+    }
+  ]
+}
