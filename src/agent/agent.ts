@@ -1,0 +1,147 @@
+/**
+ * The agent's lifecycle: preflight, mounts, store, monitors, live summary,
+ * and a shutdown that loses nothing (detach, drain rings, flush, close).
+ */
+import { mkdirSync } from 'node:fs';
+import type { DatabaseSync } from 'node:sqlite';
+import { BootClock } from '../domain/clock.ts';
+import { Kernel, type NativeBridge, nativeBridge } from '../ebpf/index.ts';
+import { openDatabase } from '../store/database.ts';
+import { EventWriter } from '../store/event-writer.ts';
+import type { Config } from './config.ts';
+import { firstBlocker, hostChecks, kernelChecks } from './doctor.ts';
+import { AgentError } from './errors.ts';
+import type { Monitor, MonitorStatus } from './monitors/monitor.ts';
+import { ProcessMonitor } from './monitors/process-monitor.ts';
+import { ensureMounts } from './mounts.ts';
+import { Pipeline } from './pipeline.ts';
+import { statusLine, type Totals } from './status-line.ts';
+
+export interface AgentIo {
+  /** Operator messages (one line each). */
+  readonly log: (line: string) => void;
+  /** Live summary target when interactive; undefined disables it. */
+  readonly tty?: NodeJS.WriteStream;
+}
+
+const CLOCK_REFRESH_MS = 60_000;
+
+export class Agent {
+  readonly #config: Config;
+  readonly #io: AgentIo;
+  #bridge: NativeBridge | undefined;
+  #db: DatabaseSync | undefined;
+  #writer: EventWriter | undefined;
+  #pipeline: Pipeline | undefined;
+  #monitors: Monitor[] = [];
+  #timers: NodeJS.Timeout[] = [];
+  #stopped = false;
+
+  constructor(config: Config, io: AgentIo) {
+    this.#config = config;
+    this.#io = io;
+  }
+
+  /** Checks the host, opens the store and starts every enabled monitor. */
+  start(): void {
+    const blocker = firstBlocker(hostChecks());
+    if (blocker) throw new AgentError('PREFLIGHT', `${blocker.name}: ${blocker.detail} — ${blocker.fix}`);
+    this.#bridge = nativeBridge();
+    const kernel = new Kernel(this.#bridge);
+    for (const m of ensureMounts(kernel)) {
+      if (m.note) this.#io.log(`${m.fs} at ${m.target}: ${m.note}`);
+    }
+    const kBlocker = firstBlocker(kernelChecks(kernel));
+    if (kBlocker) throw new AgentError('PREFLIGHT', `${kBlocker.name}: ${kBlocker.detail} — ${kBlocker.fix}`);
+
+    mkdirSync(this.#config.runtimeDir, { recursive: true, mode: 0o700 });
+    this.#db = openDatabase(this.#config.database);
+    this.#writer = new EventWriter(this.#db, { maxQueue: this.#config.store.maxQueue });
+    this.#pipeline = new Pipeline(this.#writer, {
+      flushIntervalMs: this.#config.store.flushIntervalMs,
+      onWriteError: (msg) => this.#io.log(`store write failed (will retry): ${msg}`),
+    });
+    this.#pipeline.start();
+
+    const clock = new BootClock(kernel.bootOffsetNs());
+    this.#timers.push(setInterval(() => clock.update(kernel.bootOffsetNs()), CLOCK_REFRESH_MS));
+
+    const cfg = this.#config.monitors;
+    const candidates: Monitor[] = [];
+    if (cfg.process.enabled) {
+      candidates.push(
+        new ProcessMonitor({ bridge: this.#bridge, kernel, clock, ringBufferBytes: cfg.process.ringBufferBytes }),
+      );
+    }
+    for (const m of candidates) {
+      try {
+        m.start(this.#pipeline.sink);
+        this.#monitors.push(m);
+      } catch (err) {
+        // One monitor failing must not stop the others.
+        this.#io.log(`monitor ${m.name} failed: ${(err as Error).message}`);
+      }
+    }
+    if (this.#monitors.length === 0) {
+      this.stop();
+      throw new AgentError('NO_MONITORS', 'no monitor could start (see the messages above); nothing to capture');
+    }
+    this.#startStatusLine();
+    this.#io.log(
+      `agent ready: monitors ${this.#monitors.map((m) => m.name).join(', ')}; database ${this.#config.database}`,
+    );
+  }
+
+  #startStatusLine(): void {
+    const tty = this.#io.tty;
+    if (!tty) return;
+    let prev = this.totals();
+    let prevAt = Date.now();
+    this.#timers.push(
+      setInterval(() => {
+        const now = this.totals();
+        const at = Date.now();
+        tty.write(`\r\x1b[K${statusLine(now, prev, (at - prevAt) / 1000)}`);
+        prev = now;
+        prevAt = at;
+      }, this.#config.statusIntervalMs),
+    );
+  }
+
+  totals(): Totals {
+    const s = this.#writer?.stats;
+    const mons = this.monitors();
+    return {
+      events: mons.reduce((a, m) => a + m.events, 0),
+      stored: s?.rowsWritten ?? 0,
+      kernelDrops: mons.reduce((a, m) => a + m.kernelDrops, 0),
+      queueDropped: s?.queueDropped ?? 0,
+      writeFailures: s?.writeFailures ?? 0,
+    };
+  }
+
+  monitors(): MonitorStatus[] {
+    return this.#monitors.map((m) => m.status());
+  }
+
+  /** Detach, drain, flush, close. Idempotent. */
+  stop(): Totals {
+    if (this.#stopped) return this.totals();
+    this.#stopped = true;
+    for (const t of this.#timers) clearInterval(t);
+    this.#timers = [];
+    if (this.#io.tty) this.#io.tty.write('\r\x1b[K');
+    for (const m of this.#monitors) {
+      try {
+        m.stop();
+      } catch (err) {
+        this.#io.log(`monitor ${m.name} did not stop cleanly: ${(err as Error).message}`);
+      }
+    }
+    this.#pipeline?.stop();
+    const totals = this.totals();
+    this.#db?.close();
+    this.#db = undefined;
+    return totals;
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * Agent configuration: defaults, then a YAML/JSON file, then flags. One schema
+ * validates all of it; messages name the exact key, the value and what was
+ * expected, and unknown keys are errors.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { AgentError } from './errors.ts';
+import { DEFAULT_DB_PATH, DEFAULT_RUNTIME_DIR } from './paths.ts';
+
+const pow2Bytes = z
+  .number()
+  .int()
+  .min(4096)
+  .max(1 << 30)
+  .refine((n) => (n & (n - 1)) === 0, 'must be a power of two (e.g. 8388608 for 8 MiB)');
+
+export const ConfigSchema = z
+  .object({
+    database: z.string().min(1).default(DEFAULT_DB_PATH),
+    runtimeDir: z.string().min(1).default(DEFAULT_RUNTIME_DIR),
+    monitors: z
+      .object({
+        process: z
+          .object({
+            enabled: z.boolean().default(true),
+            ringBufferBytes: pow2Bytes.default(8 << 20),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    store: z
+      .object({
+        flushIntervalMs: z.number().int().min(10).max(10_000).default(100),
+        maxQueue: z.number().int().min(1000).max(10_000_000).default(200_000),
+      })
+      .strict()
+      .prefault({}),
+    statusIntervalMs: z.number().int().min(500).default(5000),
+  })
+  .strict();
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+function formatIssue(issue: z.core.$ZodIssue, source: string): string {
+  const path = issue.path.length ? issue.path.join('.') : '(top level)';
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys.map((k) => [...issue.path, k].join('.')).join(', ');
+    return `${source}: unknown key ${keys}`;
+  }
+  const got = 'input' in issue && issue.input !== undefined ? ` (got ${JSON.stringify(issue.input)})` : '';
+  return `${source}: ${path}: ${issue.message}${got}`;
+}
+
+/** Validates a raw object; throws AgentError CONFIG with every problem listed. */
+export function parseConfig(raw: unknown, source = 'config'): Config {
+  const r = ConfigSchema.safeParse(raw ?? {}, { reportInput: true });
+  if (r.success) return r.data;
+  throw new AgentError('CONFIG', r.error.issues.map((i) => formatIssue(i, source)).join('\n'));
+}
+
+export function loadConfigFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new AgentError('CONFIG', `cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  try {
+    return path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new AgentError('CONFIG', `${path}: not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
+  }
+}
+
+/** Defaults <- file <- flags. */
+export function resolveConfig(opts: { file?: string; overrides?: Record<string, unknown> }): Config {
+  const base = opts.file ? loadConfigFile(opts.file) : {};
+  if (base !== null && (typeof base !== 'object' || Array.isArray(base))) {
+    throw new AgentError('CONFIG', `${opts.file}: expected a mapping of settings at the top level`);
+  }
+  const merged = { ...(base as Record<string, unknown>), ...(opts.overrides ?? {}) };
+  return parseConfig(merged, opts.file ?? 'config');
+}

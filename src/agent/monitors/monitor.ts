@@ -1,0 +1,30 @@
+/** A monitor: one kernel program family feeding decoded events to a sink. */
+import type { BpfEvent } from '../../domain/events.ts';
+import type { RingStats } from '../../ebpf/index.ts';
+
+export type EventSink = (events: BpfEvent[]) => void;
+
+export type MonitorState = 'stopped' | 'running' | 'failed';
+
+export interface MonitorStatus {
+  readonly name: string;
+  readonly state: MonitorState;
+  readonly error?: string;
+  /** Events decoded and handed to the sink. */
+  readonly events: number;
+  /** Records the kernel could not reserve in the ring buffer (lost in the kernel). */
+  readonly kernelDrops: number;
+  /** Records that arrived but could not be decoded. */
+  readonly decodeErrors: number;
+  readonly ring?: RingStats;
+  readonly attached: readonly string[];
+}
+
+export interface Monitor {
+  readonly name: string;
+  /** Loads and attaches; throws on failure (the agent keeps other monitors running). */
+  start(sink: EventSink): void;
+  /** Detaches, delivers what is still in the ring, and releases everything. */
+  stop(): void;
+  status(): MonitorStatus;
+}

@@ -1,0 +1,46 @@
+/** `bpfwarden agent`: runs capture until SIGINT/SIGTERM. */
+import type { Command } from 'commander';
+import { Agent } from '../../agent/agent.ts';
+import { resolveConfig } from '../../agent/config.ts';
+
+export function registerAgentCommand(program: Command): void {
+  program
+    .command('agent')
+    .description('run the agent: load the monitors and store what they capture')
+    .option('--db <path>', 'database file (default /var/lib/bpfwarden/bpfwarden.db)')
+    .option('--config <file>', 'configuration file (YAML or JSON)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  sudo bpfwarden agent
+  sudo bpfwarden agent --db /tmp/bw.db --config ./bpfwarden.yaml
+
+Stops cleanly on SIGINT or SIGTERM: programs are detached, events still in the
+ring buffers are stored, and the database is closed.`,
+    )
+    .action(async (opts: { db?: string; config?: string }) => {
+      const config = resolveConfig({
+        ...(opts.config ? { file: opts.config } : {}),
+        overrides: opts.db ? { database: opts.db } : {},
+      });
+      const log = (line: string): void => {
+        process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}bpfwarden: ${line}\n`);
+      };
+      const agent = new Agent(config, { log, ...(process.stderr.isTTY ? { tty: process.stderr } : {}) });
+      agent.start();
+      await new Promise<void>((resolve) => {
+        const stop = (sig: string): void => {
+          log(`${sig}: stopping`);
+          const t = agent.stop();
+          log(
+            `stopped: ${t.events} events captured, ${t.stored} stored, lost ${t.kernelDrops + t.queueDropped} (kernel ${t.kernelDrops}, queue ${t.queueDropped})`,
+          );
+          resolve();
+        };
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.on('SIGHUP', () => log('SIGHUP: nothing to reload yet'));
+      });
+    });
+}
