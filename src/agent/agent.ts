@@ -12,7 +12,7 @@ import type { Config } from './config.ts';
 import { firstBlocker, hostChecks, kernelChecks } from './doctor.ts';
 import { AgentError } from './errors.ts';
 import type { Monitor, MonitorStatus } from './monitors/monitor.ts';
-import { ProcessMonitor } from './monitors/process-monitor.ts';
+import { processMonitor } from './monitors/process-monitor.ts';
 import { ensureMounts } from './mounts.ts';
 import { Pipeline } from './pipeline.ts';
 import { statusLine, type Totals } from './status-line.ts';
@@ -70,7 +70,10 @@ export class Agent {
     const candidates: Monitor[] = [];
     if (cfg.process.enabled) {
       candidates.push(
-        new ProcessMonitor({ bridge: this.#bridge, kernel, clock, ringBufferBytes: cfg.process.ringBufferBytes }),
+        processMonitor(
+          { clock, ringBufferBytes: cfg.process.ringBufferBytes },
+          { bridge: this.#bridge, kernel },
+        ),
       );
     }
     for (const m of candidates) {
@@ -84,7 +87,10 @@ export class Agent {
     }
     if (this.#monitors.length === 0) {
       this.stop();
-      throw new AgentError('NO_MONITORS', 'no monitor could start (see the messages above); nothing to capture');
+      throw new AgentError(
+        'NO_MONITORS',
+        'no monitor could start (see the messages above); nothing to capture',
+      );
     }
     this.#startStatusLine();
     this.#io.log(

@@ -28,7 +28,13 @@ function kernelAtLeast(rel: string, min: readonly [number, number]): boolean {
 }
 
 function check(name: string, ok: boolean, detail: string, fix: string, required = true): Check {
-  return { name, status: ok ? 'ok' : required ? 'missing' : 'warn', detail, ...(ok ? {} : { fix }), required };
+  return {
+    name,
+    status: ok ? 'ok' : required ? 'missing' : 'warn',
+    detail,
+    ...(ok ? {} : { fix }),
+    required,
+  };
 }
 
 /** Checks that need no BPF syscall. */
@@ -81,13 +87,24 @@ export function hostChecks(): Check[] {
 /** Checks that ask the kernel through the BPF syscall (need privileges). */
 export function kernelChecks(kernel: Kernel): Check[] {
   const probe = (name: string, r: 'yes' | 'no' | 'unknown', fix: string, required = true): Check =>
-    check(name, r === 'yes', r === 'unknown' ? 'could not probe (permission?)' : r === 'yes' ? 'supported' : 'not supported', fix, required);
+    check(
+      name,
+      r === 'yes',
+      r === 'unknown' ? 'could not probe (permission?)' : r === 'yes' ? 'supported' : 'not supported',
+      fix,
+      required,
+    );
   const raw = ProgType.RAW_TRACEPOINT;
   return [
     { name: 'libbpf', status: 'ok', detail: kernel.libbpfVersion(), required: true },
     probe('map: ringbuf', kernel.mapType(MapType.RINGBUF), 'BPF ring buffers need Linux 5.8+'),
     probe('prog: raw_tracepoint', kernel.progType(raw), 'kernel lacks raw tracepoint programs'),
-    probe('prog: tracepoint', kernel.progType(ProgType.TRACEPOINT), 'kernel lacks tracepoint programs', false),
+    probe(
+      'prog: tracepoint',
+      kernel.progType(ProgType.TRACEPOINT),
+      'kernel lacks tracepoint programs',
+      false,
+    ),
     probe('helper: ringbuf_reserve', kernel.helper(raw, Helper.ringbuf_reserve), 'needs Linux 5.8+'),
     probe('helper: probe_read_kernel', kernel.helper(raw, Helper.probe_read_kernel), 'needs Linux 5.5+'),
     probe('helper: probe_read_user', kernel.helper(raw, Helper.probe_read_user), 'needs Linux 5.5+'),

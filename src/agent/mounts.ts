@@ -48,7 +48,10 @@ export function ensureMounts(kernel: Kernel): MountState[] {
       kernel.mount(s.fs === 'bpf' ? 'bpffs' : 'tracefs', s.target, s.fs);
       out.push({ ...s, mounted: true, note: 'mounted by bpfwarden' });
     } catch (err) {
-      out.push({ ...s, note: `cannot mount: ${(err as Error).message}; run: mount -t ${s.fs} none ${s.target}` });
+      out.push({
+        ...s,
+        note: `cannot mount: ${(err as Error).message}; run: mount -t ${s.fs} none ${s.target}`,
+      });
     }
   }
   return out;

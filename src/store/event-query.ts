@@ -1,18 +1,27 @@
 /**
- * Reading events back: filter by type, pid, command, user and time window,
- * newest `limit` rows returned oldest first (as a log reads). SQL text is
- * fixed per filter shape; every value is a bound parameter.
+ * Reading events back: filter by type, pid, command, user, path, address,
+ * port and time window over the `events` view (common columns of every
+ * table), then fetch each row's own columns from its family's table. The
+ * newest `limit` rows come back oldest first (as a log reads). Every value
+ * is a bound parameter.
  */
 
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
-import type { EventType, ExecEvent, ExitEvent, ForkEvent } from '../domain/events.ts';
+import type { EventType } from '../domain/events.ts';
 import { StoreError, sqliteMessage } from './store-error.ts';
+import { num, type Row, type Stored, str } from './tables/event-table.ts';
+import { EVENT_TABLES, tableFor } from './tables/index.ts';
 
 export interface EventFilter {
   readonly types?: readonly EventType[];
   readonly pid?: number;
   readonly comm?: string;
   readonly uid?: number;
+  /** Path prefix (exec filename, file path). */
+  readonly path?: string;
+  /** Remote address, exactly as stored (e.g. 127.0.0.1, ::1). */
+  readonly addr?: string;
+  readonly port?: number;
   /** Inclusive lower bound, microseconds since the epoch. */
   readonly sinceUs?: number;
   /** Inclusive upper bound, microseconds since the epoch. */
@@ -24,57 +33,59 @@ export interface EventFilter {
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 100_000;
 
-type Stored<E> = Omit<E, 'ktimeNs'> & { readonly id: number };
-export type StoredExecEvent = Stored<ExecEvent>;
-export type StoredForkEvent = Stored<ForkEvent>;
-export type StoredExitEvent = Stored<ExitEvent>;
-export type StoredEvent = StoredExecEvent | StoredForkEvent | StoredExitEvent;
+export type StoredEvent = Stored;
+export type StoredExecEvent = Extract<StoredEvent, { type: 'exec' }>;
+export type StoredForkEvent = Extract<StoredEvent, { type: 'fork' }>;
+export type StoredExitEvent = Extract<StoredEvent, { type: 'exit' }>;
 
-// u64 columns read as REAL: node:sqlite throws on integers beyond 2^53 otherwise,
-// and a process alive for more than 104 days has a lifetime_ns that large.
-const COLUMNS = `id, time_us, type, pid, tid, ppid, uid, gid, CAST(cgroup_id AS REAL) AS cgroup_id, comm,
-  filename, argv, argc, args_truncated, filename_truncated, old_pid,
-  child_pid, exit_code, signal, core_dumped, CAST(lifetime_ns AS REAL) AS lifetime_ns`;
-
-interface Row {
-  id: number;
-  time_us: number;
-  type: string;
-  pid: number;
-  tid: number;
-  ppid: number;
-  uid: number;
-  gid: number;
-  cgroup_id: number;
-  comm: string;
-  filename: string | null;
-  argv: string | null;
-  argc: number | null;
-  args_truncated: number | null;
-  filename_truncated: number | null;
-  old_pid: number | null;
-  child_pid: number | null;
-  exit_code: number | null;
-  signal: number | null;
-  core_dumped: number | null;
-  lifetime_ns: number | null;
-}
+const COMMON = 'id, time_us, type, pid, tid, ppid, uid, gid, CAST(cgroup_id AS REAL) AS cgroup_id, comm';
 
 /** The newest `limit` events matching `filter`, ordered oldest to newest. */
 export function queryEvents(db: DatabaseSync, filter: EventFilter = {}): StoredEvent[] {
   const limit = checkLimit(filter.limit);
   const { where, params } = whereClause(filter);
-  const sql = `SELECT ${COLUMNS} FROM process_events ${where} ORDER BY time_us DESC, id DESC LIMIT ?`;
-  const rows = run(() => db.prepare(sql).all(...params, limit)) as unknown as Row[];
-  const events = rows.map(toEvent);
-  events.reverse();
-  return events;
+  const sql = `SELECT id, type FROM events ${where} ORDER BY time_us DESC, id DESC LIMIT ?`;
+  const hits = run(() => db.prepare(sql).all(...params, limit)) as { id: number; type: string }[];
+  // Fetch full rows per table, by id.
+  const byTable = new Map<string, number[]>();
+  for (const h of hits) {
+    const t = tableFor(h.type as EventType)?.table.name;
+    if (!t) continue;
+    const ids = byTable.get(t);
+    if (ids) ids.push(h.id);
+    else byTable.set(t, [h.id]);
+  }
+  const byId = new Map<number, StoredEvent>();
+  for (const table of EVENT_TABLES) {
+    const ids = byTable.get(table.name);
+    if (!ids) continue;
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      const rows = run(() =>
+        db
+          .prepare(
+            `SELECT ${COMMON}, ${table.selectColumns} FROM ${table.name} WHERE id IN (${chunk.map(() => '?').join(',')})`,
+          )
+          .all(...chunk),
+      ) as Row[];
+      for (const r of rows) {
+        const e = toEvent(r);
+        if (e) byId.set(e.id, e);
+      }
+    }
+  }
+  const out: StoredEvent[] = [];
+  for (let i = hits.length - 1; i >= 0; i--) {
+    const e = byId.get(hits[i]!.id);
+    if (e) out.push(e);
+  }
+  return out;
 }
 
 /** How many events match `filter` (its `limit` is ignored). */
 export function countEvents(db: DatabaseSync, filter: EventFilter = {}): number {
   const { where, params } = whereClause(filter);
-  const row = run(() => db.prepare(`SELECT count(*) AS n FROM process_events ${where}`).get(...params)) as {
+  const row = run(() => db.prepare(`SELECT count(*) AS n FROM events ${where}`).get(...params)) as {
     n: number;
   };
   return row.n;
@@ -90,17 +101,19 @@ function whereClause(f: EventFilter): { where: string; params: SQLInputValue[] }
       params.push(...f.types);
     }
   }
-  if (f.pid !== undefined) {
-    conds.push('pid = ?');
-    params.push(checkInt('pid', f.pid));
-  }
-  if (f.comm !== undefined) {
-    conds.push('comm = ?');
-    params.push(f.comm);
-  }
-  if (f.uid !== undefined) {
-    conds.push('uid = ?');
-    params.push(checkInt('uid', f.uid));
+  const eq = (col: string, v: SQLInputValue): void => {
+    conds.push(`${col} = ?`);
+    params.push(v);
+  };
+  if (f.pid !== undefined) eq('pid', checkInt('pid', f.pid));
+  if (f.comm !== undefined) eq('comm', f.comm);
+  if (f.uid !== undefined) eq('uid', checkInt('uid', f.uid));
+  if (f.addr !== undefined) eq('addr', f.addr);
+  if (f.port !== undefined) eq('port', checkInt('port', f.port));
+  if (f.path !== undefined) {
+    // Prefix match without LIKE wildcards in the user's text.
+    conds.push('substr(path, 1, ?) = ?');
+    params.push(f.path.length, f.path);
   }
   if (f.sinceUs !== undefined) {
     conds.push('time_us >= ?');
@@ -113,52 +126,21 @@ function whereClause(f: EventFilter): { where: string; params: SQLInputValue[] }
   return { where: conds.length ? `WHERE ${conds.join(' AND ')}` : '', params };
 }
 
-function toEvent(r: Row): StoredEvent {
-  const common = {
-    id: r.id,
-    timeUs: r.time_us,
-    pid: r.pid,
-    tid: r.tid,
-    ppid: r.ppid,
-    uid: r.uid,
-    gid: r.gid,
-    cgroupId: r.cgroup_id,
-    comm: r.comm,
-  };
-  switch (r.type) {
-    case 'exec':
-      return {
-        ...common,
-        type: 'exec',
-        filename: r.filename ?? '',
-        argv: parseArgv(r.argv),
-        argc: r.argc ?? 0,
-        argsTruncated: r.args_truncated === 1,
-        filenameTruncated: r.filename_truncated === 1,
-        oldPid: r.old_pid ?? r.pid,
-      };
-    case 'fork':
-      return { ...common, type: 'fork', childPid: r.child_pid ?? 0 };
-    default:
-      return {
-        ...common,
-        type: 'exit',
-        exitCode: r.exit_code,
-        signal: r.signal,
-        coreDumped: r.core_dumped === 1,
-        lifetimeNs: r.lifetime_ns ?? 0,
-      };
-  }
-}
-
-function parseArgv(json: string | null): string[] {
-  if (json === null) return [];
-  try {
-    const v: unknown = JSON.parse(json);
-    return Array.isArray(v) ? v.map(String) : [];
-  } catch {
-    return [];
-  }
+function toEvent(r: Row): StoredEvent | undefined {
+  const found = tableFor(str(r.type) as EventType);
+  if (!found) return undefined;
+  return {
+    id: num(r.id),
+    timeUs: num(r.time_us),
+    pid: num(r.pid),
+    tid: num(r.tid),
+    ppid: num(r.ppid),
+    uid: num(r.uid),
+    gid: num(r.gid),
+    cgroupId: num(r.cgroup_id),
+    comm: str(r.comm),
+    ...found.mapping.fromRow(r),
+  } as StoredEvent;
 }
 
 function checkLimit(limit: number | undefined): number {

@@ -6,8 +6,10 @@
  */
 
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import type { BpfEvent, ExecEvent, ExitEvent, ForkEvent } from '../domain/events.ts';
+import type { BpfEvent } from '../domain/events.ts';
 import { StoreError, sqliteMessage, sqlitePrimaryCode } from './store-error.ts';
+import { COMMON_COLUMNS, type TypeMapping } from './tables/event-table.ts';
+import { EVENT_TABLES } from './tables/index.ts';
 
 export interface EventWriterOptions {
   /** Events held in memory at most; beyond this, new events are dropped and counted. */
@@ -31,12 +33,6 @@ export interface EventWriterStats {
 
 export const DEFAULT_MAX_QUEUE = 200_000;
 
-const INSERT_COMMON =
-  'INSERT INTO process_events (id, time_us, type, pid, tid, ppid, uid, gid, cgroup_id, comm';
-const INSERT_EXEC = `${INSERT_COMMON}, filename, argv, argc, args_truncated, filename_truncated, old_pid) VALUES (${qs(16)})`;
-const INSERT_FORK = `${INSERT_COMMON}, child_pid) VALUES (${qs(11)})`;
-const INSERT_EXIT = `${INSERT_COMMON}, exit_code, signal, core_dumped, lifetime_ns) VALUES (${qs(14)})`;
-
 // Result codes meaning "this row is bad", as opposed to "the database cannot be written now".
 const SQLITE_TOOBIG = 18;
 const SQLITE_CONSTRAINT = 19;
@@ -45,9 +41,8 @@ const SQLITE_MISMATCH = 20;
 export class EventWriter {
   readonly #db: DatabaseSync;
   readonly #maxQueue: number;
-  readonly #insertExec: StatementSync;
-  readonly #insertFork: StatementSync;
-  readonly #insertExit: StatementSync;
+  /** Per event type: its prepared insert and how to bind its own columns. */
+  readonly #inserts = new Map<string, { stmt: StatementSync; values: TypeMapping['values'] }>();
   // A queue with a moving head: flushing from the front is O(batch), not O(queue).
   #queue: BpfEvent[] = [];
   #head = 0;
@@ -58,9 +53,13 @@ export class EventWriter {
     this.#db = db;
     this.#maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE;
     try {
-      this.#insertExec = db.prepare(INSERT_EXEC);
-      this.#insertFork = db.prepare(INSERT_FORK);
-      this.#insertExit = db.prepare(INSERT_EXIT);
+      for (const table of EVENT_TABLES) {
+        for (const m of table.mappings) {
+          const cols = [...COMMON_COLUMNS, ...m.columns];
+          const sql = `INSERT INTO ${table.name} (${cols.join(', ')}) VALUES (${qs(cols.length)})`;
+          this.#inserts.set(m.type, { stmt: db.prepare(sql), values: m.values });
+        }
+      }
       this.#nextId = readMaxId(db) + 1;
     } catch (err) {
       // Construction happens at start-up, where failing loudly is right; but with a code.
@@ -155,20 +154,23 @@ export class EventWriter {
   }
 
   #insert(id: number, e: BpfEvent): void {
-    switch (e.type) {
-      case 'exec':
-        insertExec(this.#insertExec, id, e);
-        return;
-      case 'fork':
-        insertFork(this.#insertFork, id, e);
-        return;
-      case 'exit':
-        insertExit(this.#insertExit, id, e);
-        return;
-      default:
-        // An event type with no table yet: a row error, not a reason to stall the queue.
-        throw new RowError(`no table for event type ${JSON.stringify((e as { type: unknown }).type)}`);
-    }
+    const ins = this.#inserts.get(e.type);
+    // An event type with no table: a row error, not a reason to stall the queue.
+    if (!ins) throw new RowError(`no table for event type ${JSON.stringify(e.type)}`);
+    // Positional parameters in column order: common columns, then the type's own.
+    ins.stmt.run(
+      id,
+      e.timeUs,
+      e.type,
+      e.pid,
+      e.tid,
+      e.ppid,
+      e.uid,
+      e.gid,
+      e.cgroupId,
+      e.comm,
+      ...ins.values(e),
+    );
   }
 
   #dequeue(n: number): void {
@@ -183,51 +185,6 @@ export class EventWriter {
   }
 }
 
-// Positional parameters, in column order; no intermediate objects per event.
-function insertExec(s: StatementSync, id: number, e: ExecEvent): void {
-  s.run(
-    id,
-    e.timeUs,
-    'exec',
-    e.pid,
-    e.tid,
-    e.ppid,
-    e.uid,
-    e.gid,
-    e.cgroupId,
-    e.comm,
-    e.filename,
-    JSON.stringify(e.argv),
-    e.argc,
-    e.argsTruncated ? 1 : 0,
-    e.filenameTruncated ? 1 : 0,
-    e.oldPid,
-  );
-}
-
-function insertFork(s: StatementSync, id: number, e: ForkEvent): void {
-  s.run(id, e.timeUs, 'fork', e.pid, e.tid, e.ppid, e.uid, e.gid, e.cgroupId, e.comm, e.childPid);
-}
-
-function insertExit(s: StatementSync, id: number, e: ExitEvent): void {
-  s.run(
-    id,
-    e.timeUs,
-    'exit',
-    e.pid,
-    e.tid,
-    e.ppid,
-    e.uid,
-    e.gid,
-    e.cgroupId,
-    e.comm,
-    e.exitCode,
-    e.signal,
-    e.coreDumped ? 1 : 0,
-    e.lifetimeNs,
-  );
-}
-
 class RowError extends Error {}
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -239,8 +196,9 @@ function isIdCollision(err: unknown): boolean {
 }
 
 function readMaxId(db: DatabaseSync): number {
-  // The view spans every event table, so ids stay unique across them.
-  const row = db.prepare('SELECT coalesce(max(id), 0) AS maxId FROM events').get() as { maxId: number };
+  // Ids are unique across every event table; max per table uses each primary key.
+  const parts = EVENT_TABLES.map((t) => `SELECT max(id) AS m FROM ${t.name}`).join(' UNION ALL ');
+  const row = db.prepare(`SELECT coalesce(max(m), 0) AS maxId FROM (${parts})`).get() as { maxId: number };
   return row.maxId;
 }
 

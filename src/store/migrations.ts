@@ -7,56 +7,24 @@
 
 import type { DatabaseSync } from 'node:sqlite';
 import { StoreError, sqliteMessage } from './store-error.ts';
+import { COMMON_COLUMNS, type EventTable } from './tables/event-table.ts';
+import { PROCESS_TABLE } from './tables/process.ts';
 
 export interface Migration {
   readonly version: number;
   readonly description: string;
   readonly up: string;
-  /** Event tables this migration creates; each has the common event columns. */
-  readonly eventTables?: readonly string[];
+  /** Event tables this migration creates; the `events` view is rebuilt over all of them. */
+  readonly eventTables?: readonly EventTable[];
 }
-
-/** Columns every event table has; the `events` view exposes exactly these. */
-export const COMMON_EVENT_COLUMNS = 'id, time_us, type, pid, tid, ppid, uid, gid, cgroup_id, comm';
 
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     description: 'process events, events view, meta',
-    eventTables: ['process_events'],
-    up: `
-      CREATE TABLE process_events (
-        -- Assigned by the writer (global across event tables), so no AUTOINCREMENT.
-        id INTEGER PRIMARY KEY,
-        time_us INTEGER NOT NULL,
-        type TEXT NOT NULL CHECK (type IN ('exec', 'fork', 'exit')),
-        pid INTEGER NOT NULL,
-        tid INTEGER NOT NULL,
-        ppid INTEGER NOT NULL,
-        uid INTEGER NOT NULL,
-        gid INTEGER NOT NULL,
-        cgroup_id INTEGER NOT NULL,
-        comm TEXT NOT NULL,
-        filename TEXT,
-        argv TEXT,
-        argc INTEGER,
-        args_truncated INTEGER,
-        filename_truncated INTEGER,
-        old_pid INTEGER,
-        child_pid INTEGER,
-        exit_code INTEGER,
-        signal INTEGER,
-        core_dumped INTEGER,
-        lifetime_ns INTEGER
-      );
-      CREATE INDEX process_events_time ON process_events (time_us);
-      CREATE INDEX process_events_type_time ON process_events (type, time_us);
-      CREATE INDEX process_events_pid_time ON process_events (pid, time_us);
-      CREATE INDEX process_events_comm_time ON process_events (comm, time_us);
-      CREATE INDEX process_events_uid ON process_events (uid);
-      CREATE INDEX process_events_cgroup ON process_events (cgroup_id);
-      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
-    `,
+    eventTables: [PROCESS_TABLE],
+    up: `${PROCESS_TABLE.ddl}
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);`,
   },
 ];
 
@@ -70,7 +38,11 @@ export function schemaVersion(db: DatabaseSync): number {
 /** The `events` view over every event table created by migrations up to `version`. */
 export function eventsViewSql(version: number, migrations: readonly Migration[] = MIGRATIONS): string {
   const tables = migrations.filter((m) => m.version <= version).flatMap((m) => m.eventTables ?? []);
-  const selects = tables.map((t) => `SELECT ${COMMON_EVENT_COLUMNS} FROM ${t}`);
+  const common = COMMON_COLUMNS.join(', ');
+  const selects = tables.map(
+    (t) =>
+      `SELECT ${common}, ${t.view.path} AS path, ${t.view.addr} AS addr, ${t.view.port} AS port FROM ${t.name}`,
+  );
   return `CREATE VIEW events AS ${selects.join(' UNION ALL ')}`;
 }
 

@@ -1,7 +1,8 @@
 /** The process monitor in the running kernel: real processes, their events. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ProcessMonitor } from '../../src/agent/monitors/process-monitor.ts';
+import { processMonitor } from '../../src/agent/monitors/process-monitor.ts';
+import type { RingMonitor } from '../../src/agent/monitors/ring-monitor.ts';
 import { BootClock } from '../../src/domain/clock.ts';
 import type { BpfEvent, ExecEvent, ExitEvent, ForkEvent } from '../../src/domain/events.ts';
 import { ARGS_MAX } from '../../src/domain/layout/process.ts';
@@ -11,17 +12,15 @@ import { eventually, exited, run, start } from '../support/spawn.ts';
 
 describe('process monitor', { skip: kernelSkip }, () => {
   const events: BpfEvent[] = [];
-  let monitor: ProcessMonitor;
+  let monitor: RingMonitor;
 
   before(() => {
     const bridge = nativeBridge();
     const kernel = new Kernel(bridge);
-    monitor = new ProcessMonitor({
-      bridge,
-      kernel,
-      clock: new BootClock(kernel.bootOffsetNs()),
-      ringBufferBytes: 1 << 22,
-    });
+    monitor = processMonitor(
+      { clock: new BootClock(kernel.bootOffsetNs()), ringBufferBytes: 1 << 22 },
+      { bridge, kernel },
+    );
     monitor.start((batch) => events.push(...batch));
   });
 
@@ -43,7 +42,10 @@ describe('process monitor', { skip: kernelSkip }, () => {
     assert.equal(e.gid, process.getgid?.());
     assert.equal(e.comm, 'true');
     assert.ok(e.cgroupId > 0, 'cgroup id is set');
-    assert.ok(e.timeUs >= before - 5_000_000 && e.timeUs <= Date.now() * 1000 + 5_000_000, 'time is near now');
+    assert.ok(
+      e.timeUs >= before - 5_000_000 && e.timeUs <= Date.now() * 1000 + 5_000_000,
+      'time is near now',
+    );
   });
 
   test('long argv is truncated at the kernel bound and flagged, with the true argc', async () => {
@@ -97,12 +99,21 @@ describe('process monitor', { skip: kernelSkip }, () => {
 
   test('threads are not reported as processes', async () => {
     // A multi-threaded process: its thread creation must not yield fork events, and only one exit.
-    const script = 'const {Worker}=require("node:worker_threads");new Worker("setTimeout(()=>{},50)",{eval:true}).on("exit",()=>process.exit(0))';
+    const script =
+      'const {Worker}=require("node:worker_threads");new Worker("setTimeout(()=>{},50)",{eval:true}).on("exit",()=>process.exit(0))';
     const r = await run(process.execPath, ['-e', script]);
     await eventually('exit event', () => find<ExitEvent>('exit', (x) => x.pid === r.pid));
     assert.equal(events.filter((e) => e.type === 'fork' && (e as ForkEvent).childPid === r.pid).length, 1);
-    assert.equal(events.filter((e) => e.type === 'fork' && e.pid === r.pid).length, 0, 'no fork events for threads');
-    assert.equal(events.filter((e) => e.type === 'exit' && e.pid === r.pid).length, 1, 'one exit per process');
+    assert.equal(
+      events.filter((e) => e.type === 'fork' && e.pid === r.pid).length,
+      0,
+      'no fork events for threads',
+    );
+    assert.equal(
+      events.filter((e) => e.type === 'exit' && e.pid === r.pid).length,
+      1,
+      'one exit per process',
+    );
   });
 
   test('status counts events and shows no kernel drops', () => {

@@ -159,7 +159,16 @@ test('a later migration adding an event table extends the events view', () => {
     {
       version: next,
       description: 'file events',
-      eventTables: ['file_events'],
+      eventTables: [
+        {
+          name: 'file_events',
+          types: [],
+          ddl: '',
+          view: { path: 'path', addr: 'NULL', port: 'NULL' },
+          selectColumns: 'path',
+          mappings: [],
+        },
+      ],
       up: `CREATE TABLE file_events (id INTEGER PRIMARY KEY, time_us INTEGER NOT NULL, type TEXT NOT NULL,
         pid INTEGER, tid INTEGER, ppid INTEGER, uid INTEGER, gid INTEGER, cgroup_id INTEGER, comm TEXT, path TEXT)`,
     },

@@ -1,0 +1,178 @@
+/**
+ * A monitor whose kernel object reports through one ring buffer and counts
+ * its reserve failures in a per-CPU array: load, attach, decode batches,
+ * drain on stop. Each monitor family supplies its object, decoder and
+ * attach/configure steps; failures stay inside the monitor.
+ */
+import type { BpfEvent } from '../../domain/events.ts';
+import {
+  type BpfMap,
+  type BpfObject,
+  BpfObjectSpec,
+  forEachRecord,
+  type Kernel,
+  type Link,
+  type NativeBridge,
+  RingBuffer,
+  u32,
+  u64n,
+} from '../../ebpf/index.ts';
+import { bpfObjectPath } from '../paths.ts';
+import type { EventSink, Monitor, MonitorStatus } from './monitor.ts';
+
+/** Decodes one record at [off, off+size) of the batch. */
+export type RecordDecoder = (
+  bytes: Uint8Array,
+  view: DataView,
+  off: number,
+  size: number,
+) => BpfEvent | { readonly error: string } | null;
+
+export interface RingMonitorSpec {
+  readonly name: string;
+  /** Object file name under build/bpf without .bpf.o, e.g. 'process'. */
+  readonly object: string;
+  readonly ringMap: string;
+  readonly dropsMap: string;
+  readonly ringBufferBytes: number;
+  /** Kernel event type ids whose drop counters to sum. */
+  readonly dropTypes: readonly number[];
+  readonly decode: RecordDecoder;
+  /** Before load: globals, map sizes, which programs load. */
+  readonly configure?: (spec: BpfObjectSpec, kernel: Kernel) => void;
+  /** After load: fill policy/filter maps. */
+  readonly prepare?: (obj: BpfObject) => void;
+  /** Attaches the programs; default: each program by its section name. */
+  readonly attach?: (obj: BpfObject) => Link[];
+  /** Releases what attach() acquired beyond links (e.g. cgroup fds). */
+  readonly release?: () => void;
+}
+
+export interface RingMonitorDeps {
+  readonly bridge: NativeBridge;
+  readonly kernel: Kernel;
+  readonly objectPath?: string;
+  readonly onDecodeError?: (monitor: string, message: string) => void;
+}
+
+export class RingMonitor implements Monitor {
+  readonly name: string;
+  readonly #spec: RingMonitorSpec;
+  readonly #deps: RingMonitorDeps;
+  #obj: BpfObject | undefined;
+  #ring: RingBuffer | undefined;
+  #links: Link[] = [];
+  #drops: BpfMap<number, number> | undefined;
+  #events = 0;
+  #decodeErrors = 0;
+  #lastDrops = 0;
+  #state: MonitorStatus['state'] = 'stopped';
+  #error: string | undefined;
+
+  constructor(spec: RingMonitorSpec, deps: RingMonitorDeps) {
+    this.name = spec.name;
+    this.#spec = spec;
+    this.#deps = deps;
+  }
+
+  /** The loaded object, for monitors that expose filter maps. */
+  get object(): BpfObject | undefined {
+    return this.#obj;
+  }
+
+  start(sink: EventSink): void {
+    const { bridge, kernel } = this.#deps;
+    const s = this.#spec;
+    try {
+      const spec = BpfObjectSpec.open(this.#deps.objectPath ?? bpfObjectPath(s.object), { bridge });
+      try {
+        spec.setMaxEntries(s.ringMap, s.ringBufferBytes);
+        s.configure?.(spec, kernel);
+        this.#obj = spec.load();
+      } catch (err) {
+        spec.close();
+        throw err;
+      }
+      const obj = this.#obj;
+      this.#drops = obj.typedMap(s.dropsMap, u32, u64n);
+      s.prepare?.(obj);
+      const decode = s.decode;
+      this.#ring = RingBuffer.open(bridge, obj.map(s.ringMap), (batch) => {
+        const events: BpfEvent[] = [];
+        forEachRecord(batch, (view, off, size) => {
+          const r = decode(batch.bytes, view, off, size);
+          if (r === null) return;
+          if ('error' in r) {
+            this.#decodeErrors++;
+            this.#deps.onDecodeError?.(this.name, r.error);
+          } else {
+            events.push(r);
+          }
+        });
+        this.#events += events.length;
+        if (events.length) sink(events);
+      });
+      this.#links = s.attach ? s.attach(obj) : obj.programs.map((p) => p.attach());
+      this.#state = 'running';
+      this.#error = undefined;
+    } catch (err) {
+      this.#state = 'failed';
+      this.#error = (err as Error).message;
+      this.#release();
+      throw err;
+    }
+  }
+
+  stop(): void {
+    for (const l of this.#links) l.destroy();
+    this.#links = [];
+    if (this.#ring) {
+      // Deliver everything the kernel committed before the links went away.
+      while (this.#ring.consume() > 0) {}
+    }
+    this.#lastDrops = this.kernelDrops();
+    this.#release();
+    if (this.#state === 'running') this.#state = 'stopped';
+  }
+
+  #release(): void {
+    for (const l of this.#links) {
+      try {
+        l.destroy();
+      } catch {
+        // Already detached by someone else: nothing left to release.
+      }
+    }
+    this.#links = [];
+    this.#spec.release?.();
+    this.#ring?.close();
+    this.#ring = undefined;
+    this.#obj?.close();
+    this.#obj = undefined;
+    this.#drops = undefined;
+  }
+
+  /** Records the kernel failed to reserve, summed over CPUs and event types. */
+  kernelDrops(): number {
+    const m = this.#drops;
+    if (!m) return this.#lastDrops;
+    let total = 0;
+    for (const id of this.#spec.dropTypes) {
+      for (const n of m.getPerCpu(id) ?? []) total += n;
+    }
+    return total;
+  }
+
+  status(): MonitorStatus {
+    return {
+      name: this.name,
+      state: this.#state,
+      ...(this.#error ? { error: this.#error } : {}),
+      events: this.#events,
+      kernelDrops: this.kernelDrops(),
+      decodeErrors: this.#decodeErrors,
+      ...(this.#ring ? { ring: this.#ring.stats() } : {}),
+      attached: this.#links.filter((l) => l.attached).map((l) => l.target),
+    };
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * How an event family is stored: its table, the columns it adds to the
+ * common ones, its projection into the `events` view, and per event type
+ * the values written and read back. One file per family registers one table.
+ */
+import type { SQLInputValue, SQLOutputValue } from 'node:sqlite';
+import type { BpfEvent, EventBase, EventType } from '../../domain/events.ts';
+
+export type Row = Record<string, SQLOutputValue>;
+export type Stored<E extends BpfEvent = BpfEvent> = E extends BpfEvent
+  ? Omit<E, 'ktimeNs'> & { readonly id: number }
+  : never;
+export type EventOf<T extends EventType> = Extract<BpfEvent, { type: T }>;
+
+/** Columns every event table starts with, in insert order. */
+export const COMMON_COLUMNS = [
+  'id',
+  'time_us',
+  'type',
+  'pid',
+  'tid',
+  'ppid',
+  'uid',
+  'gid',
+  'cgroup_id',
+  'comm',
+] as const;
+
+/** DDL of the common columns; `types` constrains the type column. */
+export function commonColumnsSql(types: readonly EventType[]): string {
+  return `
+    -- Assigned by the writer (global across event tables), so no AUTOINCREMENT.
+    id INTEGER PRIMARY KEY,
+    time_us INTEGER NOT NULL,
+    type TEXT NOT NULL CHECK (type IN (${types.map((t) => `'${t}'`).join(', ')})),
+    pid INTEGER NOT NULL,
+    tid INTEGER NOT NULL,
+    ppid INTEGER NOT NULL,
+    uid INTEGER NOT NULL,
+    gid INTEGER NOT NULL,
+    cgroup_id INTEGER NOT NULL,
+    comm TEXT NOT NULL`;
+}
+
+/** Indexes every event table has, on the common columns queries filter by. */
+export function commonIndexesSql(table: string): string {
+  return `
+    CREATE INDEX ${table}_time ON ${table} (time_us);
+    CREATE INDEX ${table}_type_time ON ${table} (type, time_us);
+    CREATE INDEX ${table}_pid_time ON ${table} (pid, time_us);
+    CREATE INDEX ${table}_comm_time ON ${table} (comm, time_us);`;
+}
+
+export interface TypeMapping {
+  readonly type: EventType;
+  /** Type-specific columns, in the order values() returns them. */
+  readonly columns: readonly string[];
+  readonly values: (e: BpfEvent) => SQLInputValue[];
+  /** The type-specific fields of a stored row. */
+  readonly fromRow: (row: Row) => Record<string, unknown>;
+}
+
+/** Typed constructor for a mapping (the registry holds them untyped). */
+export function mapping<T extends EventType>(
+  type: T,
+  columns: readonly string[],
+  values: (e: EventOf<T>) => SQLInputValue[],
+  fromRow: (row: Row) => Omit<EventOf<T>, Exclude<keyof EventBase, 'type'>>,
+): TypeMapping {
+  return { type, columns, values: values as (e: BpfEvent) => SQLInputValue[], fromRow };
+}
+
+export interface EventTable {
+  readonly name: string;
+  readonly types: readonly EventType[];
+  /** CREATE TABLE and indexes. */
+  readonly ddl: string;
+  /** What the table contributes to the `events` view's path, addr and port columns (SQL expressions). */
+  readonly view: { readonly path: string; readonly addr: string; readonly port: string };
+  /** SELECT list of the table's own columns (u64 values as REAL: node:sqlite throws beyond 2^53). */
+  readonly selectColumns: string;
+  readonly mappings: readonly TypeMapping[];
+}
+
+export function num(v: SQLOutputValue | undefined): number {
+  return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : 0;
+}
+
+export function numOrNull(v: SQLOutputValue | undefined): number | null {
+  return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : null;
+}
+
+export function str(v: SQLOutputValue | undefined): string {
+  return typeof v === 'string' ? v : '';
+}
+
+export function strOrNull(v: SQLOutputValue | undefined): string | null {
+  return typeof v === 'string' ? v : null;
+}
+
+export function bool(v: SQLOutputValue | undefined): boolean {
+  return v === 1 || v === 1n;
+}
+
+export function jsonStrings(v: SQLOutputValue | undefined): string[] {
+  if (typeof v !== 'string') return [];
+  try {
+    const parsed: unknown = JSON.parse(v);
+    return Array.isArray(parsed) ? parsed.map(String) : [];
+  } catch {
+    return [];
+  }
+}

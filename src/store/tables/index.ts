@@ -1,0 +1,14 @@
+/** Every event table, one line per monitor family. */
+import type { EventType } from '../../domain/events.ts';
+import type { EventTable, TypeMapping } from './event-table.ts';
+import { PROCESS_TABLE } from './process.ts';
+
+export const EVENT_TABLES: readonly EventTable[] = [PROCESS_TABLE];
+
+export function tableFor(type: EventType): { table: EventTable; mapping: TypeMapping } | undefined {
+  for (const table of EVENT_TABLES) {
+    const m = table.mappings.find((x) => x.type === type);
+    if (m) return { table, mapping: m };
+  }
+  return undefined;
+}
