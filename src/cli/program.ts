@@ -21,4 +21,3 @@ Exit codes: 0 ok, 1 failure, 2 bad usage, 3 host not ready (doctor).`,
   );
   return program;
 }
-

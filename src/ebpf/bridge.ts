@@ -113,6 +113,7 @@ export interface NativeBridge {
   probeHelper(progType: number, helper: number): number;
   libbpfVersion(): string;
   kernelTracepointArgs(name: string): number;
+  kernelEnum(name: string): Result<{ name: string; value: number }[]>;
 }
 
 export function isErr<T>(r: Result<T>): r is number {

@@ -50,6 +50,13 @@ export class Kernel {
     return n < 0 ? undefined : n;
   }
 
+  /** Values of an enum in the running kernel's BTF (e.g. skb_drop_reason), or undefined. */
+  enumValues(name: string): Map<number, string> | undefined {
+    const r = this.#bridge.kernelEnum(name);
+    if (typeof r === 'number') return undefined;
+    return new Map(r.map((e) => [e.value, e.name]));
+  }
+
   mount(source: string, target: string, fstype: string): void {
     checkZero(this.#bridge, this.#bridge.mountFs(source, target, fstype), `mount ${fstype} at ${target}`);
   }

@@ -1,6 +1,6 @@
 /** Typed access to a loaded map's elements through key and value codecs. */
 import type { NativeBridge, NativeMapInfo } from './bridge.ts';
-import { checkZero, failure } from './check.ts';
+import { check, checkZero, failure } from './check.ts';
 import type { Codec } from './codec.ts';
 import { BpfError } from './errors.ts';
 import { isPerCpuMap, UpdateFlags } from './types.ts';
@@ -39,7 +39,7 @@ export class RawMap implements MapInfo {
     this.valueSize = info.valueSize;
     this.maxEntries = info.maxEntries;
     this.fd = info.fd;
-    this.cpus = isPerCpuMap(info.type) ? bridge.numPossibleCpus() : 1;
+    this.cpus = isPerCpuMap(info.type) ? check(bridge, bridge.numPossibleCpus(), 'count possible CPUs') : 1;
     this.valueBytes = isPerCpuMap(info.type) ? Math.ceil(info.valueSize / 8) * 8 * this.cpus : info.valueSize;
   }
 
@@ -93,7 +93,10 @@ export class BpfMap<K, V> {
 
   constructor(raw: RawMap, key: Codec<K>, value: Codec<V>) {
     if (key.size !== raw.keySize) {
-      throw new BpfError('EINVAL', `map ${raw.name}: key codec is ${key.size} bytes, map keys are ${raw.keySize}`);
+      throw new BpfError(
+        'EINVAL',
+        `map ${raw.name}: key codec is ${key.size} bytes, map keys are ${raw.keySize}`,
+      );
     }
     if (value.size !== raw.valueSize) {
       throw new BpfError(

@@ -62,7 +62,11 @@ export class BpfObjectSpec {
   }
 
   setAutoload(program: string, on: boolean): this {
-    checkZero(this.#bridge, this.#bridge.progSetAutoload(this.#h(), program, on), `set autoload of ${program}`);
+    checkZero(
+      this.#bridge,
+      this.#bridge.progSetAutoload(this.#h(), program, on),
+      `set autoload of ${program}`,
+    );
     return this;
   }
 
@@ -107,12 +111,17 @@ export class BpfObjectSpec {
 
 function encodeGlobal(name: string, value: Uint8Array | number | bigint | boolean, size: number): Uint8Array {
   if (value instanceof Uint8Array) {
-    if (value.length !== size) throw new BpfError('EINVAL', `global ${name} is ${size} bytes, got ${value.length}`);
+    if (value.length !== size)
+      throw new BpfError('EINVAL', `global ${name} is ${size} bytes, got ${value.length}`);
     return value;
   }
   const out = new Uint8Array(size);
   const dv = new DataView(out.buffer);
   const n = typeof value === 'boolean' ? (value ? 1 : 0) : value;
+  const big = typeof n === 'bigint' ? n : Number.isSafeInteger(n) ? BigInt(n) : undefined;
+  if (big === undefined || big < 0n || big >= 1n << BigInt(size * 8)) {
+    throw new BpfError('EINVAL', `global ${name} is an unsigned ${size}-byte value; ${String(value)} does not fit`);
+  }
   if (size === 1) dv.setUint8(0, Number(n));
   else if (size === 2) dv.setUint16(0, Number(n), true);
   else if (size === 4) dv.setUint32(0, Number(n), true);

@@ -1,5 +1,5 @@
 /** A loaded program and the ways to attach it. */
-import type { NativeBridge, NativeProgramInfo, Handle } from './bridge.ts';
+import type { Handle, NativeBridge, NativeProgramInfo } from './bridge.ts';
 import { check, checkZero } from './check.ts';
 import { Link, type LinkKind } from './link.ts';
 
@@ -54,7 +54,14 @@ export class Program {
 
   attachUprobe(binary: string, offset: number, opts: { pid?: number; retprobe?: boolean } = {}): Link {
     return this.#link(
-      this.#bridge.attachUprobe(this.#obj(), this.name, opts.retprobe ?? false, opts.pid ?? -1, binary, offset),
+      this.#bridge.attachUprobe(
+        this.#obj(),
+        this.name,
+        opts.retprobe ?? false,
+        opts.pid ?? -1,
+        binary,
+        offset,
+      ),
       'uprobe',
       `${binary}+0x${offset.toString(16)}`,
     );

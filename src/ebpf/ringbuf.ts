@@ -25,6 +25,8 @@ export interface RingStats {
   bytes: number;
   batches: number;
   maxBatch: number;
+  /** Native callback invocations that ended in an exception. */
+  callbackErrors: number;
   /** Batches whose handler threw: the records were delivered but not handled. */
   handlerErrors: number;
 }
@@ -37,7 +39,10 @@ export interface RingOptions {
 }
 
 /** Calls fn for each record: (view, offset of the record's data, size). */
-export function forEachRecord(batch: RecordBatch, fn: (view: DataView, offset: number, size: number) => void): void {
+export function forEachRecord(
+  batch: RecordBatch,
+  fn: (view: DataView, offset: number, size: number) => void,
+): void {
   const { view } = batch;
   let off = 0;
   for (let i = 0; i < batch.count; i++) {
@@ -86,10 +91,18 @@ export class RingBuffer {
         onBatch(batch);
       } catch (err) {
         rb.#handlerErrors++;
-        opts.onError?.(err);
+        try {
+          opts.onError?.(err);
+        } catch {
+          // An error reporter that throws must not take the consumer down.
+        }
       }
     };
-    rb.#handle = check(bridge, bridge.ringbufOpen(map.fd, cb, opts.batchBytes), `open ring buffer ${map.name}`);
+    rb.#handle = check(
+      bridge,
+      bridge.ringbufOpen(map.fd, cb, opts.batchBytes),
+      `open ring buffer ${map.name}`,
+    );
     return rb;
   }
 

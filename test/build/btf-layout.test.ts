@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { bpfObjectPath } from '../../src/agent/paths.ts';
-import type { StructLayout } from '../../src/domain/layout/struct.ts';
 import { PROCESS_LAYOUTS } from '../../src/domain/layout/process.ts';
+import type { StructLayout } from '../../src/domain/layout/struct.ts';
 import { BpfObjectSpec } from '../../src/ebpf/index.ts';
 
 const OBJECTS: readonly { object: string; layouts: readonly StructLayout[] }[] = [
@@ -30,10 +30,19 @@ for (const { object, layouts } of OBJECTS) {
         const spec = BpfObjectSpec.open(bpfObjectPath(object));
         try {
           const btf = spec.btfStruct(layout.name);
-          const fromBtf = Object.fromEntries(btf.members.map((m) => [m.name, { offset: m.offset, size: m.size }]));
-          assert.deepEqual(layout.fields, fromBtf, `members of ${layout.name} (offset, size) differ from BTF`);
+          const fromBtf = Object.fromEntries(
+            btf.members.map((m) => [m.name, { offset: m.offset, size: m.size }]),
+          );
+          assert.deepEqual(
+            layout.fields,
+            fromBtf,
+            `members of ${layout.name} (offset, size) differ from BTF`,
+          );
           assert.equal(layout.size, btf.size, `size of ${layout.name}`);
-          assert.ok(btf.members.every((m) => m.bitSize === 0), 'no bitfields in records');
+          assert.ok(
+            btf.members.every((m) => m.bitSize === 0),
+            'no bitfields in records',
+          );
         } finally {
           spec.close();
         }

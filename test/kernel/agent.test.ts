@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, describe, test } from 'node:test';
 import { projectRoot } from '../../src/agent/paths.ts';
-import { kernelSkip } from '../support/kernel-gate.ts';
 import { cli, startAgent } from '../support/agent-process.ts';
+import { kernelSkip } from '../support/kernel-gate.ts';
 import { eventually, run, sleep } from '../support/spawn.ts';
 
 const STORM = join(projectRoot(), 'build', 'exec_storm');
@@ -33,7 +33,11 @@ function count(db: string, sql: string, ...params: (string | number)[]): number 
 }
 
 const markerRows = (db: string, marker: string): number =>
-  count(db, "SELECT count(*) AS n FROM process_events WHERE type = 'exec' AND argv = ?", JSON.stringify(['true', marker]));
+  count(
+    db,
+    "SELECT count(*) AS n FROM process_events WHERE type = 'exec' AND argv = ?",
+    JSON.stringify(['true', marker]),
+  );
 
 describe('bpfwarden agent', { skip: kernelSkip }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'bpfwarden-agent-'));
@@ -54,9 +58,23 @@ describe('bpfwarden agent', { skip: kernelSkip }, () => {
       console.log(`# exec stored ${latency} ms after the process exited`);
       assert.ok(latency < 1000, `stored after ${latency} ms`);
 
-      const out = cli(['events', '--db', db, '--type', 'exec', '--comm', 'true', '--json', '--limit', '1000']);
+      const out = cli([
+        'events',
+        '--db',
+        db,
+        '--type',
+        'exec',
+        '--comm',
+        'true',
+        '--json',
+        '--limit',
+        '1000',
+      ]);
       assert.equal(out.status, 0, out.stderr);
-      const rows = out.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const rows = out.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       const row = rows.find((x) => x.pid === r.pid);
       assert.ok(row, `CLI lists pid ${r.pid}`);
       assert.equal(row.filename, '/bin/true');
@@ -83,7 +101,9 @@ describe('bpfwarden agent', { skip: kernelSkip }, () => {
     assert.match(agent.stderr(), /lost 0 \(kernel 0, queue 0\)/);
     assert.equal(markerRows(db, marker), spawned);
     // Every storm process also exited, and its exit was stored.
-    assert.ok(count(db, "SELECT count(*) AS n FROM process_events WHERE type='exit' AND comm='true'") >= spawned);
+    assert.ok(
+      count(db, "SELECT count(*) AS n FROM process_events WHERE type='exit' AND comm='true'") >= spawned,
+    );
   });
 
   test('SIGKILL leaves a database that opens, passes integrity_check and holds every committed batch', async () => {
@@ -99,7 +119,10 @@ describe('bpfwarden agent', { skip: kernelSkip }, () => {
     assert.equal(r.signal, 'SIGKILL');
 
     const conn = new DatabaseSync(db);
-    assert.equal((conn.prepare('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check, 'ok');
+    assert.equal(
+      (conn.prepare('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check,
+      'ok',
+    );
     conn.close();
     assert.ok(count(db, 'SELECT count(*) AS n FROM process_events') >= committed);
 
@@ -107,7 +130,9 @@ describe('bpfwarden agent', { skip: kernelSkip }, () => {
     const again = await startAgent(['--db', db]);
     const probe = await run('/bin/true', ['after-restart']);
     await eventually('exec after restart', () =>
-      count(db, "SELECT count(*) AS n FROM process_events WHERE type='exec' AND pid=?", probe.pid) > 0 ? true : undefined,
+      count(db, "SELECT count(*) AS n FROM process_events WHERE type='exec' AND pid=?", probe.pid) > 0
+        ? true
+        : undefined,
     );
     await again.stop();
     assert.ok(
@@ -124,9 +149,10 @@ describe('bpfwarden agent', { skip: kernelSkip }, () => {
     const r = await agent.stop('SIGTERM');
     assert.equal(r.code, 0, agent.stderr());
     const stored = markerRows(db, marker);
-    const stop = /stopped: (\d+) events captured, (\d+) stored, lost (\d+) \(kernel (\d+), queue (\d+)\)/.exec(
-      agent.stderr(),
-    );
+    const stop =
+      /stopped: (\d+) events captured, (\d+) stored, lost (\d+) \(kernel (\d+), queue (\d+)\)/.exec(
+        agent.stderr(),
+      );
     assert.ok(stop, `agent printed its totals: ${agent.stderr()}`);
     console.log(`# exec storm: spawned ${spawned}, stored ${stored}, agent: ${stop[0]}`);
     assert.equal(spawned, 20_000);

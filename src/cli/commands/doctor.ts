@@ -34,7 +34,13 @@ export function registerDoctorCommand(program: Command, out: NodeJS.WritableStre
       } else {
         const color = useColor(process.stdout, process.env);
         const mark = (s: Check['status']): string =>
-          !color ? s : s === 'ok' ? `\x1b[32m${s}\x1b[0m` : s === 'warn' ? `\x1b[33m${s}\x1b[0m` : `\x1b[31m${s}\x1b[0m`;
+          !color
+            ? s
+            : s === 'ok'
+              ? `\x1b[32m${s}\x1b[0m`
+              : s === 'warn'
+                ? `\x1b[33m${s}\x1b[0m`
+                : `\x1b[31m${s}\x1b[0m`;
         out.write(
           renderTable(
             [{ header: 'CHECK' }, { header: 'STATUS' }, { header: 'DETAIL', max: 60 }, { header: 'FIX' }],

@@ -4,7 +4,7 @@ const utf8 = new TextDecoder('utf-8');
 /** String in bytes[off, off+max) up to the first NUL. ASCII fast path avoids TextDecoder for short names. */
 export function readCString(bytes: Uint8Array, off: number, max: number): string {
   let end = off;
-  const limit = off + max;
+  const limit = Math.min(off + max, bytes.length);
   let ascii = true;
   while (end < limit) {
     const b = bytes[end]!;

@@ -25,13 +25,7 @@ function u64(v: DataView, off: number): number {
 
 export type DecodeResult = BpfEvent | { readonly error: string };
 
-function header(
-  bytes: Uint8Array,
-  v: DataView,
-  off: number,
-  type: EventType,
-  clock: BootClock,
-): EventBase {
+function header(bytes: Uint8Array, v: DataView, off: number, type: EventType, clock: BootClock): EventBase {
   const ktimeNs = u64(v, off + H.ktime_ns.offset);
   return {
     timeUs: clock.toWallUs(ktimeNs),
@@ -55,6 +49,7 @@ export function decodeProcessRecord(
   size: number,
   clock: BootClock,
 ): DecodeResult {
+  if (off < 0 || off + size > bytes.length) return { error: `record of ${size} bytes overruns its batch` };
   if (size < HEADER.size) return { error: `record of ${size} bytes is shorter than the header` };
   const typeId = v.getUint32(off + H.type.offset, true);
   switch (typeId) {

@@ -13,7 +13,10 @@ export interface StructLayout<F extends string = string> {
 }
 
 /** Builds a layout from consecutive (name, size) pairs with natural alignment. */
-export function layout<F extends string>(name: string, spec: readonly (readonly [F, number, number?])[]): StructLayout<F> {
+export function layout<F extends string>(
+  name: string,
+  spec: readonly (readonly [F, number, number?])[],
+): StructLayout<F> {
   const fields = {} as Record<F, Field>;
   let off = 0;
   let maxAlign = 1;
