@@ -110,6 +110,39 @@ static napi_value kernel_tp_args(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/* kernelEnum(name) -> [{name, value}] of an enum in the running kernel's
+ * BTF (e.g. skb_drop_reason), or -errno. Names change between releases, so
+ * they are read from the kernel, never hard-coded. */
+static napi_value kernel_enum(napi_env env, napi_callback_info info) {
+  BW_ARGS(env, info, c, 1);
+  char *name = bw_get_string(env, c.argv[0]);
+  if (!name) return bw_fail(env, EINVAL, "enum name must be a string");
+  struct btf *btf = btf__load_vmlinux_btf();
+  if (!btf) {
+    free(name);
+    return bw_fail(env, errno, "cannot read kernel BTF: %s", strerror(errno));
+  }
+  int id = btf__find_by_name_kind(btf, name, BTF_KIND_ENUM);
+  napi_value r;
+  if (id < 0) {
+    r = bw_fail(env, ENOENT, "no enum %s in kernel BTF", name);
+  } else {
+    const struct btf_type *t = btf__type_by_id(btf, id);
+    const struct btf_enum *e = btf_enum(t);
+    napi_create_array(env, &r);
+    for (uint32_t i = 0; i < btf_vlen(t); i++, e++) {
+      napi_value o;
+      napi_create_object(env, &o);
+      bw_set(env, o, "name", bw_str(env, btf__name_by_offset(btf, e->name_off)));
+      bw_set(env, o, "value", bw_num(env, (double)e->val));
+      napi_set_element(env, r, i, o);
+    }
+  }
+  free(name);
+  btf__free(btf);
+  return r;
+}
+
 static napi_value libbpf_ver(napi_env env, napi_callback_info info) {
   return bw_str(env, libbpf_version_string());
 }
@@ -124,4 +157,5 @@ void bw_register_sys(napi_env env, napi_value exports) {
   BW_EXPORT(env, exports, "probeHelper", probe_helper);
   BW_EXPORT(env, exports, "libbpfVersion", libbpf_ver);
   BW_EXPORT(env, exports, "kernelTracepointArgs", kernel_tp_args);
+  BW_EXPORT(env, exports, "kernelEnum", kernel_enum);
 }
