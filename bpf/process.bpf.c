@@ -3,6 +3,7 @@
  * task pointers without kprobes or fentry). Records go to their own ring
  * buffer so file or network floods can never cost a process event. */
 #include "common.bpf.h"
+#include "process.h"
 
 char LICENSE[] SEC("license") = "GPL";
 

@@ -16,11 +16,21 @@ if [ ! -s "$out/vmlinux.h" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$(uname -r)"
   uname -r > "$stamp"
 fi
 arch=$(uname -m); case "$arch" in x86_64) tarch=x86;; aarch64) tarch=arm64;; *) tarch=$arch;; esac
+# Each object builds on its own: one broken program does not stop the others.
+failed=()
 for src in bpf/*.bpf.c; do
   obj="$out/$(basename "${src%.c}").o"
   if [ "$obj" -nt "$src" ] && [ -z "$(find bpf/include "$out/vmlinux.h" -newer "$obj" 2>/dev/null)" ]; then continue; fi
-  clang -g -O2 -target bpf -D__TARGET_ARCH_"$tarch" -Wall -Werror \
-    -I"$out" -Ibpf/include -c "$src" -o "$obj.tmp"
-  mv "$obj.tmp" "$obj"
-  echo "build-bpf: $obj"
+  if clang -g -O2 -target bpf -D__TARGET_ARCH_"$tarch" -Wall -Werror \
+    -I"$out" -Ibpf/include -c "$src" -o "$obj.tmp"; then
+    mv "$obj.tmp" "$obj"
+    echo "build-bpf: $obj"
+  else
+    rm -f "$obj.tmp"
+    failed+=("$src")
+  fi
 done
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "build-bpf: failed: ${failed[*]}" >&2
+  exit 1
+fi

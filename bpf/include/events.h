@@ -7,18 +7,30 @@
 
 #define BW_COMM_LEN 16
 #define BW_PATH_MAX 256
-#define BW_ARGS_MAX 1024
 
+/* Event type ids, by family (each family's structs in its own header). */
 enum bw_event_type {
+  /* process.h */
   BW_EV_EXEC = 1,
   BW_EV_FORK = 2,
   BW_EV_EXIT = 3,
+  /* file.h */
+  BW_EV_OPEN = 10,
+  BW_EV_UNLINK = 11,
+  BW_EV_RENAME = 12,
+  BW_EV_CHMOD = 13,
+  /* net.h */
+  BW_EV_TCP_CONNECT = 20,
+  BW_EV_TCP_ACCEPT = 21,
+  BW_EV_TCP_CLOSE = 22,
+  BW_EV_CONNECT = 23,
+  BW_EV_UDP_SEND = 24,
+  /* drop.h */
+  BW_EV_DROP = 30,
+  /* dns.h */
+  BW_EV_DNS = 40,
   BW_EV_TYPE_MAX = 64,
 };
-
-/* Exec flags. */
-#define BW_EXEC_ARGS_TRUNCATED 0x1
-#define BW_EXEC_FILENAME_TRUNCATED 0x2
 
 /* Common header, first in every record. */
 struct bw_event_header {
@@ -31,29 +43,6 @@ struct bw_event_header {
   __u32 gid;
   __u64 cgroup_id;
   char comm[BW_COMM_LEN];
-};
-
-struct bw_exec_event {
-  struct bw_event_header hdr;
-  __u32 argc;     /* as the kernel counted it */
-  __u32 args_len; /* bytes captured in args: NUL-separated */
-  __u32 flags;
-  __u32 old_pid;  /* pid before exec (differs when a thread execs) */
-  char filename[BW_PATH_MAX];
-  char args[BW_ARGS_MAX];
-};
-
-struct bw_fork_event {
-  struct bw_event_header hdr;
-  __u32 child_pid;
-  __u32 child_tid;
-};
-
-struct bw_exit_event {
-  struct bw_event_header hdr;
-  __u32 exit_status; /* wait(2) status: code << 8 | signal (| 0x80 on core) */
-  __u32 _pad;
-  __u64 lifetime_ns; /* since the thread group leader started */
 };
 
 #endif

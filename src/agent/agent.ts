@@ -12,7 +12,7 @@ import type { Config } from './config.ts';
 import { firstBlocker, hostChecks, kernelChecks } from './doctor.ts';
 import { AgentError } from './errors.ts';
 import type { Monitor, MonitorStatus } from './monitors/monitor.ts';
-import { processMonitor } from './monitors/process-monitor.ts';
+import { MONITOR_DEFINITIONS } from './monitors/registry.ts';
 import { ensureMounts } from './mounts.ts';
 import { Pipeline } from './pipeline.ts';
 import { statusLine, type Totals } from './status-line.ts';
@@ -66,15 +66,23 @@ export class Agent {
     const clock = new BootClock(kernel.bootOffsetNs());
     this.#timers.push(setInterval(() => clock.update(kernel.bootOffsetNs()), CLOCK_REFRESH_MS));
 
-    const cfg = this.#config.monitors;
+    const ctx = {
+      bridge: this.#bridge,
+      kernel,
+      clock,
+      onDecodeError: (name: string, msg: string) =>
+        this.#io.log(`monitor ${name}: undecodable record: ${msg}`),
+    };
     const candidates: Monitor[] = [];
-    if (cfg.process.enabled) {
-      candidates.push(
-        processMonitor(
-          { clock, ringBufferBytes: cfg.process.ringBufferBytes },
-          { bridge: this.#bridge, kernel },
-        ),
-      );
+    const monitorConfig = this.#config.monitors as Record<string, { enabled: boolean } | undefined>;
+    for (const def of MONITOR_DEFINITIONS) {
+      const cfg = monitorConfig[def.name];
+      if (!cfg?.enabled) continue;
+      try {
+        candidates.push(def.create(cfg, ctx));
+      } catch (err) {
+        this.#io.log(`monitor ${def.name} cannot be created: ${(err as Error).message}`);
+      }
     }
     for (const m of candidates) {
       try {

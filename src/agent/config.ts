@@ -7,28 +7,17 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { AgentError } from './errors.ts';
+import { processDefinition } from './monitors/process-monitor.ts';
 import { DEFAULT_DB_PATH, DEFAULT_RUNTIME_DIR } from './paths.ts';
-
-const pow2Bytes = z
-  .number()
-  .int()
-  .min(4096)
-  .max(1 << 30)
-  .refine((n) => (n & (n - 1)) === 0, 'must be a power of two (e.g. 8388608 for 8 MiB)');
 
 export const ConfigSchema = z
   .object({
     database: z.string().min(1).default(DEFAULT_DB_PATH),
     runtimeDir: z.string().min(1).default(DEFAULT_RUNTIME_DIR),
+    // One line per monitor family; each owns its schema (see monitors/registry.ts).
     monitors: z
       .object({
-        process: z
-          .object({
-            enabled: z.boolean().default(true),
-            ringBufferBytes: pow2Bytes.default(8 << 20),
-          })
-          .strict()
-          .prefault({}),
+        process: processDefinition.config,
       })
       .strict()
       .prefault({}),

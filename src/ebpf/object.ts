@@ -120,7 +120,10 @@ function encodeGlobal(name: string, value: Uint8Array | number | bigint | boolea
   const n = typeof value === 'boolean' ? (value ? 1 : 0) : value;
   const big = typeof n === 'bigint' ? n : Number.isSafeInteger(n) ? BigInt(n) : undefined;
   if (big === undefined || big < 0n || big >= 1n << BigInt(size * 8)) {
-    throw new BpfError('EINVAL', `global ${name} is an unsigned ${size}-byte value; ${String(value)} does not fit`);
+    throw new BpfError(
+      'EINVAL',
+      `global ${name} is an unsigned ${size}-byte value; ${String(value)} does not fit`,
+    );
   }
   if (size === 1) dv.setUint8(0, Number(n));
   else if (size === 2) dv.setUint16(0, Number(n), true);

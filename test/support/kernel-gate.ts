@@ -5,7 +5,9 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureMounts } from '../../src/agent/mounts.ts';
 import { bpfObjectPath, projectRoot } from '../../src/agent/paths.ts';
+import { Kernel, nativeBridge } from '../../src/ebpf/index.ts';
 
 function missing(): string | undefined {
   if (process.platform !== 'linux') return 'not Linux';
@@ -23,6 +25,8 @@ if (reason && process.env.BPFWARDEN_REQUIRE_KERNEL === '1') {
   throw new Error(`kernel tests are required (BPFWARDEN_REQUIRE_KERNEL=1) but cannot run: ${reason}`);
 }
 if (reason) console.log(`# kernel tests skipped: ${reason}`);
+// Tracepoint programs need tracefs, pinning needs bpffs: mount them as the agent would.
+if (!reason) ensureMounts(new Kernel(nativeBridge()));
 
 /** Pass as the `skip` option of test(): false when the kernel tests can run, else the reason. */
 export const kernelSkip: string | false = reason ?? false;

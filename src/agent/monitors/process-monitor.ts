@@ -1,7 +1,10 @@
 /** Process monitor: exec, fork and exit from raw scheduler tracepoints. */
+import { z } from 'zod';
 import type { BootClock } from '../../domain/clock.ts';
 import { decodeProcessRecord } from '../../domain/decode/process.ts';
 import { EventTypeId } from '../../domain/layout/process.ts';
+import { ringBufferBytes } from './config-schema.ts';
+import { defineMonitor } from './definition.ts';
 import { RingMonitor, type RingMonitorDeps } from './ring-monitor.ts';
 
 export interface ProcessMonitorOptions {
@@ -29,3 +32,23 @@ export function processMonitor(opts: ProcessMonitorOptions, deps: RingMonitorDep
     deps,
   );
 }
+
+export const processDefinition = defineMonitor({
+  name: 'process',
+  config: z
+    .object({
+      enabled: z.boolean().default(true),
+      ringBufferBytes: ringBufferBytes(8 << 20),
+    })
+    .strict()
+    .prefault({}),
+  create: (cfg, ctx) =>
+    processMonitor(
+      { clock: ctx.clock, ringBufferBytes: cfg.ringBufferBytes },
+      {
+        bridge: ctx.bridge,
+        kernel: ctx.kernel,
+        ...(ctx.onDecodeError ? { onDecodeError: ctx.onDecodeError } : {}),
+      },
+    ),
+});

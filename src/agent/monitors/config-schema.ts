@@ -1,0 +1,13 @@
+/** Configuration pieces shared by monitor definitions. */
+import { z } from 'zod';
+
+/** Ring buffer size: a power of two between 4 KiB and 1 GiB. */
+export function ringBufferBytes(defaultBytes: number) {
+  return z
+    .number()
+    .int()
+    .min(4096)
+    .max(1 << 30)
+    .refine((n) => (n & (n - 1)) === 0, 'must be a power of two (e.g. 8388608 for 8 MiB)')
+    .default(defaultBytes);
+}
