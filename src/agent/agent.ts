@@ -8,6 +8,7 @@ import { BootClock } from '../domain/clock.ts';
 import { Kernel, type NativeBridge, nativeBridge } from '../ebpf/index.ts';
 import { openDatabase } from '../store/database.ts';
 import { EventWriter } from '../store/event-writer.ts';
+import type { Retention } from '../store/retention.ts';
 import type { Config } from './config.ts';
 import { firstBlocker, hostChecks, kernelChecks } from './doctor.ts';
 import { AgentError } from './errors.ts';
@@ -15,6 +16,8 @@ import type { Monitor, MonitorStatus } from './monitors/monitor.ts';
 import { MONITOR_DEFINITIONS } from './monitors/registry.ts';
 import { ensureMounts } from './mounts.ts';
 import { Pipeline } from './pipeline.ts';
+import { scheduleRetention } from './retention-task.ts';
+import { type MonitorSnapshot, writeStatus } from './status-file.ts';
 import { statusLine, type Totals } from './status-line.ts';
 
 export interface AgentIo {
@@ -35,7 +38,12 @@ export class Agent {
   #pipeline: Pipeline | undefined;
   #monitors: Monitor[] = [];
   #timers: NodeJS.Timeout[] = [];
+  #retention: Retention | undefined;
+  #failed: MonitorSnapshot[] = [];
+  #writeStatus: ((stoppedAtMs?: number) => void) | undefined;
   #stopped = false;
+  readonly #startedAtMs = Date.now();
+  #rates = new Map<string, { events: number; at: number; perSecond: number }>();
 
   constructor(config: Config, io: AgentIo) {
     this.#config = config;
@@ -81,7 +89,18 @@ export class Agent {
       try {
         candidates.push(def.create(cfg, ctx));
       } catch (err) {
-        this.#io.log(`monitor ${def.name} cannot be created: ${(err as Error).message}`);
+        const error = (err as Error).message;
+        this.#io.log(`monitor ${def.name} cannot be created: ${error}`);
+        this.#failed.push({
+          name: def.name,
+          state: 'failed',
+          error,
+          events: 0,
+          kernelDrops: 0,
+          decodeErrors: 0,
+          attached: [],
+          eventsPerSecond: 0,
+        });
       }
     }
     for (const m of candidates) {
@@ -89,8 +108,9 @@ export class Agent {
         m.start(this.#pipeline.sink);
         this.#monitors.push(m);
       } catch (err) {
-        // One monitor failing must not stop the others.
+        // One monitor failing must not stop the others; status names the failure.
         this.#io.log(`monitor ${m.name} failed: ${(err as Error).message}`);
+        this.#failed.push({ ...m.status(), eventsPerSecond: 0 });
       }
     }
     if (this.#monitors.length === 0) {
@@ -101,6 +121,8 @@ export class Agent {
       );
     }
     this.#startStatusLine();
+    this.#startStatusFile();
+    this.#startRetention();
     this.#io.log(
       `agent ready: monitors ${this.#monitors.map((m) => m.name).join(', ')}; database ${this.#config.database}`,
     );
@@ -120,6 +142,61 @@ export class Agent {
         prevAt = at;
       }, this.#config.statusIntervalMs),
     );
+  }
+
+  /** Events per second per monitor, from the change since the last call. */
+  #snapshots(): MonitorSnapshot[] {
+    const now = Date.now();
+    return this.monitors().map((m) => {
+      const prev = this.#rates.get(m.name);
+      let perSecond = prev?.perSecond ?? 0;
+      if (!prev || now - prev.at >= 900) {
+        perSecond = prev ? Math.round(((m.events - prev.events) * 1000) / (now - prev.at)) : 0;
+        this.#rates.set(m.name, { events: m.events, at: now, perSecond });
+      }
+      return { ...m, eventsPerSecond: perSecond };
+    });
+  }
+
+  #startStatusFile(): void {
+    this.#writeStatus = (stoppedAtMs?: number): void => {
+      const s = this.#writer?.stats;
+      try {
+        writeStatus(this.#config.runtimeDir, {
+          pid: process.pid,
+          startedAtMs: this.#startedAtMs,
+          updatedAtMs: Date.now(),
+          ...(stoppedAtMs ? { stoppedAtMs } : {}),
+          database: this.#config.database,
+          monitors: [...this.#snapshots(), ...this.#failed],
+          store: {
+            stored: s?.rowsWritten ?? 0,
+            queued: s?.queued ?? 0,
+            queueDropped: s?.queueDropped ?? 0,
+            writeFailures: s?.writeFailures ?? 0,
+            ...(s?.lastError ? { lastError: s.lastError } : {}),
+          },
+          retention: {
+            deletedByAge: this.#retention?.stats.deletedByAge ?? 0,
+            deletedBySize: this.#retention?.stats.deletedBySize ?? 0,
+            failures: this.#retention?.stats.failures ?? 0,
+          },
+        });
+      } catch (err) {
+        this.#io.log(`cannot write status file: ${(err as Error).message}`);
+      }
+    };
+    const write = this.#writeStatus;
+    write();
+    this.#timers.push(setInterval(() => write(), 1000));
+  }
+
+  #startRetention(): void {
+    if (!this.#db) return;
+    const task = scheduleRetention(this.#db, this.#config.retention, () => this.#stopped);
+    if (!task) return;
+    this.#retention = task.retention;
+    this.#timers.push(task.timer);
   }
 
   totals(): Totals {
@@ -153,6 +230,7 @@ export class Agent {
       }
     }
     this.#pipeline?.stop();
+    this.#writeStatus?.(Date.now());
     const totals = this.totals();
     this.#db?.close();
     this.#db = undefined;

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { parseDurationMs } from '../domain/time-spec.ts';
 import { AgentError } from './errors.ts';
 import { processDefinition } from './monitors/process-monitor.ts';
 import { DEFAULT_DB_PATH, DEFAULT_RUNTIME_DIR } from './paths.ts';
@@ -29,10 +30,34 @@ export const ConfigSchema = z
       .strict()
       .prefault({}),
     statusIntervalMs: z.number().int().min(500).default(5000),
+    retention: z
+      .object({
+        /** Events older than this are deleted: a duration like 7d, 12h; "0" keeps everything. */
+        maxAge: z
+          .string()
+          .default('7d')
+          .refine(
+            (v) => v === '0' || isDuration(v),
+            'must be a duration like 7d, 12h or 90m, or "0" for no limit',
+          ),
+        /** The database's live data is kept under this many MiB; 0 for no limit. */
+        maxSizeMiB: z.number().int().min(0).default(2048),
+        intervalSeconds: z.number().int().min(1).max(86_400).default(60),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 
 export type Config = z.infer<typeof ConfigSchema>;
+
+function isDuration(v: string): boolean {
+  try {
+    return parseDurationMs(v) > 0;
+  } catch {
+    return false;
+  }
+}
 
 function formatIssue(issue: z.core.$ZodIssue, source: string): string {
   const path = issue.path.length ? issue.path.join('.') : '(top level)';

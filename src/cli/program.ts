@@ -2,18 +2,25 @@
 import { Command } from 'commander';
 import { DEFAULT_DB_PATH } from '../agent/paths.ts';
 import { registerAgentCommand } from './commands/agent.ts';
+import { registerDbCommand } from './commands/db.ts';
 import { registerDoctorCommand } from './commands/doctor.ts';
 import { registerEventsCommand } from './commands/events.ts';
+import { registerEventsSummaryCommand } from './commands/events-summary.ts';
+import { registerStatusCommand } from './commands/status.ts';
 
 export function buildProgram(): Command {
   const program = new Command('bpfwarden')
     .description('eBPF host monitoring and enforcement agent')
     .version('0.1.0')
     .showSuggestionAfterError(true)
+    .enablePositionalOptions()
     .exitOverride();
   registerAgentCommand(program);
-  registerEventsCommand(program, { defaultDbPath: DEFAULT_DB_PATH, out: process.stdout, env: process.env });
+  const eventsDeps = { defaultDbPath: DEFAULT_DB_PATH, out: process.stdout, env: process.env };
+  registerEventsSummaryCommand(registerEventsCommand(program, eventsDeps), eventsDeps);
   registerDoctorCommand(program);
+  registerStatusCommand(program);
+  registerDbCommand(program);
   program.addHelpText(
     'after',
     `

@@ -34,6 +34,8 @@ function openWritable(path: string): DatabaseSync {
   }
   const db = openOrWrap(path, false);
   try {
+    // Incremental auto-vacuum (effective on a new file only) lets retention hand freed pages back.
+    db.exec('PRAGMA auto_vacuum = INCREMENTAL');
     db.exec('PRAGMA journal_mode = WAL');
     // NORMAL under WAL loses at most the last transactions on power loss, never consistency.
     db.exec('PRAGMA synchronous = NORMAL');

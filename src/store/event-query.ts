@@ -91,7 +91,7 @@ export function countEvents(db: DatabaseSync, filter: EventFilter = {}): number 
   return row.n;
 }
 
-function whereClause(f: EventFilter): { where: string; params: SQLInputValue[] } {
+export function whereClause(f: EventFilter): { where: string; params: SQLInputValue[] } {
   const conds: string[] = [];
   const params: SQLInputValue[] = [];
   if (f.types !== undefined) {

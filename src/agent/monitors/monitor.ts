@@ -18,6 +18,8 @@ export interface MonitorStatus {
   readonly decodeErrors: number;
   readonly ring?: RingStats;
   readonly attached: readonly string[];
+  /** Monitor-specific kernel counters (e.g. events rejected by in-kernel filters). */
+  readonly counters?: Readonly<Record<string, number>>;
 }
 
 export interface Monitor {

@@ -3,13 +3,14 @@ import { z } from 'zod';
 import type { BootClock } from '../../domain/clock.ts';
 import { decodeProcessRecord } from '../../domain/decode/process.ts';
 import { EventTypeId } from '../../domain/layout/process.ts';
-import { ringBufferBytes } from './config-schema.ts';
+import { attachOverrides, ringBufferBytes } from './config-schema.ts';
 import { defineMonitor } from './definition.ts';
 import { RingMonitor, type RingMonitorDeps } from './ring-monitor.ts';
 
 export interface ProcessMonitorOptions {
   readonly clock: BootClock;
   readonly ringBufferBytes: number;
+  readonly attach?: Readonly<Record<string, string>> | undefined;
 }
 
 export function processMonitor(opts: ProcessMonitorOptions, deps: RingMonitorDeps): RingMonitor {
@@ -21,6 +22,7 @@ export function processMonitor(opts: ProcessMonitorOptions, deps: RingMonitorDep
       ringMap: 'process_events',
       dropsMap: 'process_drops',
       ringBufferBytes: opts.ringBufferBytes,
+      ...(opts.attach ? { attachOverrides: opts.attach } : {}),
       dropTypes: Object.values(EventTypeId),
       decode: (bytes, view, off, size) => decodeProcessRecord(bytes, view, off, size, clock),
       configure: (spec, kernel) => {
@@ -39,12 +41,13 @@ export const processDefinition = defineMonitor({
     .object({
       enabled: z.boolean().default(true),
       ringBufferBytes: ringBufferBytes(8 << 20),
+      attach: attachOverrides(),
     })
     .strict()
     .prefault({}),
   create: (cfg, ctx) =>
     processMonitor(
-      { clock: ctx.clock, ringBufferBytes: cfg.ringBufferBytes },
+      { clock: ctx.clock, ringBufferBytes: cfg.ringBufferBytes, attach: cfg.attach },
       {
         bridge: ctx.bridge,
         kernel: ctx.kernel,

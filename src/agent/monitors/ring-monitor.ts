@@ -42,8 +42,15 @@ export interface RingMonitorSpec {
   readonly configure?: (spec: BpfObjectSpec, kernel: Kernel) => void;
   /** After load: fill policy/filter maps. */
   readonly prepare?: (obj: BpfObject) => void;
-  /** Attaches the programs; default: each program by its section name. */
+  /**
+   * Per program, a hook other than its section's: "tracepoint:CATEGORY/NAME"
+   * or "raw_tracepoint:NAME" (for kernels where a tracepoint was renamed).
+   */
+  readonly attachOverrides?: Readonly<Record<string, string>>;
+  /** Attaches the programs; default: each program by its section name (or its override). */
   readonly attach?: (obj: BpfObject) => Link[];
+  /** Monitor-specific kernel counters read from the loaded object (shown by status). */
+  readonly counters?: (obj: BpfObject) => Record<string, number>;
   /** Releases what attach() acquired beyond links (e.g. cgroup fds). */
   readonly release?: () => void;
 }
@@ -53,6 +60,27 @@ export interface RingMonitorDeps {
   readonly kernel: Kernel;
   readonly objectPath?: string;
   readonly onDecodeError?: (monitor: string, message: string) => void;
+}
+
+function attachAll(obj: BpfObject, overrides: Readonly<Record<string, string>>): Link[] {
+  for (const name of Object.keys(overrides)) obj.program(name); // unknown program: ENOENT, before attaching any
+  const links: Link[] = [];
+  try {
+    for (const p of obj.programs) {
+      const o = overrides[p.name];
+      if (o === undefined) links.push(p.attach());
+      else if (o.startsWith('raw_tracepoint:'))
+        links.push(p.attachRawTracepoint(o.slice('raw_tracepoint:'.length)));
+      else {
+        const [category = '', tp = ''] = o.slice('tracepoint:'.length).split('/');
+        links.push(p.attachTracepoint(category, tp));
+      }
+    }
+  } catch (err) {
+    for (const l of links) l.destroy();
+    throw err;
+  }
+  return links;
 }
 
 export class RingMonitor implements Monitor {
@@ -112,7 +140,7 @@ export class RingMonitor implements Monitor {
         this.#events += events.length;
         if (events.length) sink(events);
       });
-      this.#links = s.attach ? s.attach(obj) : obj.programs.map((p) => p.attach());
+      this.#links = s.attach ? s.attach(obj) : attachAll(obj, s.attachOverrides ?? {});
       this.#state = 'running';
       this.#error = undefined;
     } catch (err) {
@@ -173,6 +201,7 @@ export class RingMonitor implements Monitor {
       decodeErrors: this.#decodeErrors,
       ...(this.#ring ? { ring: this.#ring.stats() } : {}),
       attached: this.#links.filter((l) => l.attached).map((l) => l.target),
+      ...(this.#obj && this.#spec.counters ? { counters: this.#spec.counters(this.#obj) } : {}),
     };
   }
 }

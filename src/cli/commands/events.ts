@@ -1,10 +1,11 @@
 /**
- * `bpfwarden events`: query stored process events from the database,
+ * `bpfwarden events`: query stored events from the database,
  * opened read-only so it is safe beside a running agent. Every option is
  * validated up front with a message naming the option, the value and what
  * was expected, before the database is touched.
  */
 
+import { isIP } from 'node:net';
 import type { Command } from 'commander';
 import { EVENT_TYPES, type EventType, isEventType } from '../../domain/events.ts';
 import { parseTimeSpec, TimeSpecError } from '../../domain/time-spec.ts';
@@ -26,6 +27,9 @@ interface RawOptions {
   pid?: string;
   comm?: string;
   uid?: string;
+  path?: string;
+  addr?: string;
+  port?: string;
   since?: string;
   until?: string;
   limit?: string;
@@ -43,22 +47,29 @@ Examples:
   $ bpfwarden events --pid 4242 --type fork,exit  what process 4242 forked, and how it ended
   $ bpfwarden events --comm curl --uid 1000       curl run by uid 1000
   $ bpfwarden events --since "2026-11-22 09:00" --until "2026-11-22 10:00" --limit 5000
+  $ bpfwarden events --path /etc/ --type open      opens under /etc
+  $ bpfwarden events --addr 10.0.0.5 --port 443   connections to 10.0.0.5:443
   $ bpfwarden events --json | jq .filename        one JSON object per line
+  $ bpfwarden events summary --by comm --since 1h counts per command (see: events summary --help)
 
 Times: a duration meaning that long ago (500ms, 90s, 5m, 2h, 1d, 1h30m), an ISO 8601
 time (2026-11-22T10:00:00Z; without a zone it is local time), a date (local midnight),
 Unix seconds, or "now".
 `;
 
-export function registerEventsCommand(program: Command, deps: EventsCommandDeps): void {
-  program
+export function registerEventsCommand(program: Command, deps: EventsCommandDeps): Command {
+  return program
     .command('events')
-    .description('show stored process events (newest last), read-only')
+    .description('show stored events (newest last), read-only')
+    .enablePositionalOptions()
     .option('--db <path>', 'database file', deps.defaultDbPath)
     .option('--type <type>', `event type: ${EVENT_TYPES.join('|')} (repeatable or comma-separated)`, collect)
     .option('--pid <n>', 'only this process id')
     .option('--comm <name>', 'only this command name (as the kernel records it: 15 bytes at most)')
     .option('--uid <n>', 'only this user id')
+    .option('--path <prefix>', 'only events whose path starts with this (exec filename, file path)')
+    .option('--addr <ip>', 'only events with this remote address (IPv4 or IPv6)')
+    .option('--port <n>', 'only events with this remote port')
     .option('--since <time>', 'only events at or after this time')
     .option('--until <time>', 'only events at or before this time')
     .option('--limit <n>', `newest events to show, 1 to ${MAX_LIMIT} (default: 100)`)
@@ -134,6 +145,19 @@ export function parseFilter(
     pid: int('--pid', opts.pid, 1, 2 ** 31 - 1, 'a positive integer process id'),
     comm,
     uid: int('--uid', opts.uid, 0, 2 ** 32 - 1, 'a non-negative integer user id'),
+    path:
+      opts.path === undefined
+        ? undefined
+        : opts.path === ''
+          ? bad('--path', opts.path, 'a path prefix')
+          : opts.path,
+    addr:
+      opts.addr === undefined
+        ? undefined
+        : isIP(opts.addr)
+          ? opts.addr
+          : bad('--addr', opts.addr, 'an IPv4 or IPv6 address'),
+    port: int('--port', opts.port, 0, 65535, 'a port number from 0 to 65535'),
     sinceUs: time('--since', opts.since),
     untilUs: time('--until', opts.until),
     limit: int('--limit', opts.limit, 1, MAX_LIMIT, `an integer from 1 to ${MAX_LIMIT}`) ?? 100,

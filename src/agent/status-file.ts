@@ -1,0 +1,63 @@
+/**
+ * The running agent's status, written to <runtimeDir>/status.json about once
+ * a second (atomically: write then rename) so `bpfwarden status` can show it
+ * without an API. The file is root-only.
+ */
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { MonitorStatus } from './monitors/monitor.ts';
+
+export interface MonitorSnapshot extends MonitorStatus {
+  readonly eventsPerSecond: number;
+}
+
+export interface StatusSnapshot {
+  readonly pid: number;
+  readonly startedAtMs: number;
+  readonly updatedAtMs: number;
+  /** Set by a clean shutdown. */
+  readonly stoppedAtMs?: number;
+  readonly database: string;
+  readonly monitors: readonly MonitorSnapshot[];
+  readonly store: {
+    readonly stored: number;
+    readonly queued: number;
+    readonly queueDropped: number;
+    readonly writeFailures: number;
+    readonly lastError?: string;
+  };
+  readonly retention: {
+    readonly deletedByAge: number;
+    readonly deletedBySize: number;
+    readonly failures: number;
+  };
+}
+
+export function statusPath(runtimeDir: string): string {
+  return join(runtimeDir, 'status.json');
+}
+
+export function writeStatus(runtimeDir: string, s: StatusSnapshot): void {
+  const path = statusPath(runtimeDir);
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(s)}\n`, { mode: 0o600 });
+  renameSync(tmp, path);
+}
+
+export function readStatus(runtimeDir: string): StatusSnapshot | undefined {
+  try {
+    return JSON.parse(readFileSync(statusPath(runtimeDir), 'utf8')) as StatusSnapshot;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when a process with this pid exists. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,91 @@
+/** `bpfwarden status`: one screen on the running agent and each monitor. */
+import type { Command } from 'commander';
+import { DEFAULT_RUNTIME_DIR } from '../../agent/paths.ts';
+import { alive, readStatus, type StatusSnapshot, statusPath } from '../../agent/status-file.ts';
+import { ExitCode } from '../errors.ts';
+import { useColor } from '../format/color.ts';
+import { formatLocalTime } from '../format/event-row.ts';
+import { renderTable } from '../format/table.ts';
+
+/** A status older than this means the agent stopped updating it. */
+const STALE_MS = 10_000;
+
+export function renderStatus(s: StatusSnapshot, color: boolean, nowMs: number): string {
+  const up = Math.round((nowMs - s.startedAtMs) / 1000);
+  const paint = (state: string): string =>
+    !color
+      ? state
+      : state === 'running'
+        ? `\x1b[32m${state}\x1b[0m`
+        : state === 'failed'
+          ? `\x1b[31m${state}\x1b[0m`
+          : state;
+  const lines = [
+    `agent      pid ${s.pid}, up ${up}s, status at ${formatLocalTime(s.updatedAtMs * 1000)}`,
+    `database   ${s.database}`,
+    `store      ${s.store.stored} stored, ${s.store.queued} queued, ${s.store.queueDropped} dropped (queue full), ${s.store.writeFailures} write failures${s.store.lastError ? ` (last: ${s.store.lastError})` : ''}`,
+    `retention  ${s.retention.deletedByAge} deleted by age, ${s.retention.deletedBySize} by size, ${s.retention.failures} failures`,
+    '',
+  ];
+  const table = renderTable(
+    [
+      { header: 'MONITOR' },
+      { header: 'STATE' },
+      { header: 'EVENTS/S', align: 'right' },
+      { header: 'EVENTS', align: 'right' },
+      { header: 'KERNEL DROPS', align: 'right' },
+      { header: 'DECODE ERRORS', align: 'right' },
+      { header: 'DETAIL', max: 80 },
+    ],
+    s.monitors.map((m) => [
+      m.name,
+      paint(m.state),
+      String(m.eventsPerSecond),
+      String(m.events),
+      String(m.kernelDrops),
+      String(m.decodeErrors),
+      m.error ??
+        `attached: ${m.attached.join(', ')}${
+          m.counters
+            ? `; ${Object.entries(m.counters)
+                .map(([k, v]) => `${k} ${v}`)
+                .join(', ')}`
+            : ''
+        }`,
+    ]),
+    { color },
+  );
+  return `${lines.join('\n')}${table}`;
+}
+
+export function registerStatusCommand(program: Command, out: NodeJS.WritableStream = process.stdout): void {
+  program
+    .command('status')
+    .description('health of the running agent: monitors, event rates, loss, store')
+    .option('--runtime-dir <dir>', 'the agent runtime directory', DEFAULT_RUNTIME_DIR)
+    .option('--json', 'the status as one JSON object')
+    .action((opts: { runtimeDir: string; json?: boolean }) => {
+      const s = readStatus(opts.runtimeDir);
+      const now = Date.now();
+      if (!s) {
+        process.stderr.write(
+          `bpfwarden: no agent status at ${statusPath(opts.runtimeDir)}: is the agent running? (bpfwarden agent)\n`,
+        );
+        process.exitCode = ExitCode.FAILURE;
+        return;
+      }
+      const running = s.stoppedAtMs === undefined && alive(s.pid) && now - s.updatedAtMs < STALE_MS;
+      if (opts.json) {
+        out.write(`${JSON.stringify({ running, ...s })}\n`);
+      } else {
+        if (!running) {
+          const when = s.stoppedAtMs
+            ? `stopped at ${formatLocalTime(s.stoppedAtMs * 1000)}`
+            : `pid ${s.pid} gone`;
+          out.write(`agent NOT RUNNING (${when}); last status below\n`);
+        }
+        out.write(renderStatus(s, useColor(process.stdout, process.env), now));
+      }
+      if (!running) process.exitCode = ExitCode.FAILURE;
+    });
+}

@@ -1,0 +1,54 @@
+/**
+ * Summaries over stored events: counts with first and last seen, grouped by
+ * command, pid, type or destination (per process). Filters reuse the event
+ * query's; every value is a bound parameter and group keys come from a fixed
+ * list, never from user text.
+ */
+import type { DatabaseSync } from 'node:sqlite';
+import { type EventFilter, whereClause } from './event-query.ts';
+import { StoreError, sqliteMessage } from './store-error.ts';
+
+export const SUMMARY_KEYS = ['comm', 'pid', 'type', 'dest', 'uid'] as const;
+export type SummaryKey = (typeof SUMMARY_KEYS)[number];
+
+export interface SummaryRow {
+  /** The group: e.g. { comm: 'curl' } or { comm, addr, port } for dest. */
+  readonly key: Readonly<Record<string, string | number | null>>;
+  readonly count: number;
+  readonly firstUs: number;
+  readonly lastUs: number;
+}
+
+const GROUPS: Record<SummaryKey, { select: string; columns: readonly string[]; where?: string }> = {
+  comm: { select: 'comm', columns: ['comm'] },
+  pid: { select: 'pid, comm', columns: ['pid', 'comm'] },
+  type: { select: 'type', columns: ['type'] },
+  uid: { select: 'uid', columns: ['uid'] },
+  // Connection summary per process: who talks to which remote address and port.
+  dest: { select: 'comm, addr, port', columns: ['comm', 'addr', 'port'], where: 'addr IS NOT NULL' },
+};
+
+export function isSummaryKey(s: string): s is SummaryKey {
+  return (SUMMARY_KEYS as readonly string[]).includes(s);
+}
+
+/** Groups matching events by `by`, largest groups first, at most filter.limit groups. */
+export function summarizeEvents(db: DatabaseSync, by: SummaryKey, filter: EventFilter = {}): SummaryRow[] {
+  const g = GROUPS[by];
+  const { where, params } = whereClause(filter);
+  const extra = g.where ? (where ? ` AND ${g.where}` : `WHERE ${g.where}`) : '';
+  const sql = `SELECT ${g.select}, count(*) AS n, min(time_us) AS first_us, max(time_us) AS last_us
+    FROM events ${where}${extra} GROUP BY ${g.select} ORDER BY n DESC, last_us DESC LIMIT ?`;
+  let rows: Record<string, unknown>[];
+  try {
+    rows = db.prepare(sql).all(...params, filter.limit ?? 50) as Record<string, unknown>[];
+  } catch (err) {
+    throw new StoreError('DB_QUERY', `summary failed: ${sqliteMessage(err)}`, { cause: err });
+  }
+  return rows.map((r) => ({
+    key: Object.fromEntries(g.columns.map((c) => [c, (r[c] ?? null) as string | number | null])),
+    count: Number(r.n),
+    firstUs: Number(r.first_us),
+    lastUs: Number(r.last_us),
+  }));
+}
