@@ -42,13 +42,16 @@ export function commonColumnsSql(types: readonly EventType[]): string {
     comm TEXT NOT NULL`;
 }
 
-/** Indexes every event table has, on the common columns queries filter by. */
+/**
+ * Indexes every event table has: time-ordered ones only. Rows arrive in time
+ * order, so these append cheaply; an index on pid or comm costs a random
+ * b-tree insert per row and cut ingest about threefold when measured, so
+ * high-volume tables filter those within a time window instead.
+ */
 export function commonIndexesSql(table: string): string {
   return `
     CREATE INDEX ${table}_time ON ${table} (time_us);
-    CREATE INDEX ${table}_type_time ON ${table} (type, time_us);
-    CREATE INDEX ${table}_pid_time ON ${table} (pid, time_us);
-    CREATE INDEX ${table}_comm_time ON ${table} (comm, time_us);`;
+    CREATE INDEX ${table}_type_time ON ${table} (type, time_us);`;
 }
 
 export interface TypeMapping {

@@ -32,8 +32,9 @@ export const PROCESS_TABLE: EventTable = {
       lifetime_ns INTEGER
     );
     ${commonIndexesSql(NAME)}
-    CREATE INDEX ${NAME}_uid ON ${NAME} (uid);
-    CREATE INDEX ${NAME}_cgroup ON ${NAME} (cgroup_id);`,
+    -- Process events are few and looked up by process: worth the extra indexes.
+    CREATE INDEX ${NAME}_pid_time ON ${NAME} (pid, time_us);
+    CREATE INDEX ${NAME}_comm_time ON ${NAME} (comm, time_us);`,
   view: { path: 'filename', addr: 'NULL', port: 'NULL' },
   selectColumns: `filename, argv, argc, args_truncated, filename_truncated, old_pid, child_pid,
     exit_code, signal, core_dumped, CAST(lifetime_ns AS REAL) AS lifetime_ns`,

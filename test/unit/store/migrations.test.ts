@@ -12,6 +12,7 @@ import {
   migrate,
   schemaVersion,
 } from '../../../src/store/migrations.ts';
+import { EVENT_TABLES } from '../../../src/store/tables/index.ts';
 import { StoreError } from '../../../src/store/store-error.ts';
 import { tempDir } from './fixtures.ts';
 
@@ -28,16 +29,16 @@ test('a fresh database reaches the latest version with the tables, indexes and v
   t.after(() => db.close());
   assert.equal(LATEST_SCHEMA_VERSION, MIGRATIONS.at(-1)?.version);
   assert.equal(schemaVersion(db), LATEST_SCHEMA_VERSION);
-  assert.deepEqual(names(db, 'table'), ['meta', 'process_events']);
+  assert.deepEqual(names(db, 'table'), ['meta', ...EVENT_TABLES.map((x) => x.name)].sort());
   assert.deepEqual(names(db, 'view'), ['events']);
-  assert.deepEqual(names(db, 'index'), [
-    'process_events_cgroup',
-    'process_events_comm_time',
-    'process_events_pid_time',
-    'process_events_time',
-    'process_events_type_time',
-    'process_events_uid',
-  ]);
+  const indexes = names(db, 'index');
+  // Every event table has its time-ordered indexes; process events also by pid and comm.
+  for (const table of EVENT_TABLES) {
+    assert.ok(indexes.includes(`${table.name}_time`), `${table.name}_time`);
+    assert.ok(indexes.includes(`${table.name}_type_time`), `${table.name}_type_time`);
+  }
+  assert.ok(indexes.includes('process_events_pid_time'));
+  assert.ok(indexes.includes('process_events_comm_time'));
   const pragma = (p: string) => Object.values(db.prepare(`PRAGMA ${p}`).get() ?? {})[0];
   assert.equal(pragma('journal_mode'), 'wal');
   assert.equal(pragma('synchronous'), 1); // NORMAL
@@ -146,7 +147,7 @@ test('a failing migration rolls back and throws DB_MIGRATION naming its version'
   );
   // Earlier migrations committed; the failed one left nothing behind.
   assert.equal(schemaVersion(db), LATEST_SCHEMA_VERSION);
-  assert.deepEqual(names(db, 'table'), ['meta', 'process_events']);
+  assert.deepEqual(names(db, 'table'), ['meta', ...EVENT_TABLES.map((x) => x.name)].sort());
   assert.equal(db.isTransaction, false);
   db.close();
 });
