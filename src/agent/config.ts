@@ -8,6 +8,10 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseDurationMs } from '../domain/time-spec.ts';
 import { AgentError } from './errors.ts';
+import { dnsDefinition } from './monitors/dns-monitor.ts';
+import { dropDefinition } from './monitors/drop-monitor.ts';
+import { fileDefinition } from './monitors/file-monitor.ts';
+import { netDefinition } from './monitors/net-monitor.ts';
 import { processDefinition } from './monitors/process-monitor.ts';
 import { DEFAULT_DB_PATH, DEFAULT_RUNTIME_DIR } from './paths.ts';
 
@@ -19,6 +23,10 @@ export const ConfigSchema = z
     monitors: z
       .object({
         process: processDefinition.config,
+        drop: dropDefinition.config,
+        dns: dnsDefinition.config,
+        file: fileDefinition.config,
+        net: netDefinition.config,
       })
       .strict()
       .prefault({}),
@@ -66,7 +74,9 @@ function formatIssue(issue: z.core.$ZodIssue, source: string): string {
     return `${source}: unknown key ${keys}`;
   }
   const got = 'input' in issue && issue.input !== undefined ? ` (got ${JSON.stringify(issue.input)})` : '';
-  return `${source}: ${path}: ${issue.message}${got}`;
+  // A bad record key: zod's own text ("Invalid key in record") hides the key schema's message.
+  const message = issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+  return `${source}: ${path}: ${message}${got}`;
 }
 
 /** Validates a raw object; throws AgentError CONFIG with every problem listed. */

@@ -45,11 +45,17 @@ export function writeStatus(runtimeDir: string, s: StatusSnapshot): void {
 }
 
 export function readStatus(runtimeDir: string): StatusSnapshot | undefined {
+  let v: unknown;
   try {
-    return JSON.parse(readFileSync(statusPath(runtimeDir), 'utf8')) as StatusSnapshot;
+    v = JSON.parse(readFileSync(statusPath(runtimeDir), 'utf8'));
   } catch {
     return undefined;
   }
+  // Valid JSON of another shape is as unreadable as a torn file.
+  const o = v as Partial<StatusSnapshot> | null;
+  return typeof o === 'object' && o !== null && Number.isInteger(o.pid) && Array.isArray(o.monitors)
+    ? (o as StatusSnapshot)
+    : undefined;
 }
 
 /** True when a process with this pid exists. */

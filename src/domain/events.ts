@@ -3,6 +3,25 @@
  * clock time. Pure data. One file per monitor family under ./events/; this
  * file unites them (one line per family in each list below).
  */
+import { DNS_EVENT_TYPES, type DnsAnswerEvent, type DnsEvent, type DnsQueryEvent } from './events/dns.ts';
+import { DROP_EVENT_TYPES, type DropEvent } from './events/drop.ts';
+import {
+  type ChmodEvent,
+  FILE_EVENT_TYPES,
+  type FileEvent,
+  type OpenEvent,
+  type RenameEvent,
+  type UnlinkEvent,
+} from './events/file.ts';
+import {
+  type ConnectEvent,
+  NET_EVENT_TYPES,
+  type NetEvent,
+  type TcpAcceptEvent,
+  type TcpCloseEvent,
+  type TcpConnectEvent,
+  type UdpSendEvent,
+} from './events/net.ts';
 import {
   type ExecEvent,
   type ExitEvent,
@@ -12,13 +31,39 @@ import {
 } from './events/process.ts';
 
 export type { EventBase } from './event-base.ts';
-export type { ExecEvent, ExitEvent, ForkEvent, ProcessEvent };
-export { PROCESS_EVENT_TYPES };
+export type {
+  ChmodEvent,
+  ConnectEvent,
+  DnsAnswerEvent,
+  DnsEvent,
+  DnsQueryEvent,
+  DropEvent,
+  ExecEvent,
+  ExitEvent,
+  FileEvent,
+  ForkEvent,
+  NetEvent,
+  OpenEvent,
+  ProcessEvent,
+  RenameEvent,
+  TcpAcceptEvent,
+  TcpCloseEvent,
+  TcpConnectEvent,
+  UdpSendEvent,
+  UnlinkEvent,
+};
+export { DNS_EVENT_TYPES, DROP_EVENT_TYPES, FILE_EVENT_TYPES, NET_EVENT_TYPES, PROCESS_EVENT_TYPES };
 
-export const EVENT_TYPES = [...PROCESS_EVENT_TYPES] as const;
+export const EVENT_TYPES = [
+  ...PROCESS_EVENT_TYPES,
+  ...DROP_EVENT_TYPES,
+  ...DNS_EVENT_TYPES,
+  ...FILE_EVENT_TYPES,
+  ...NET_EVENT_TYPES,
+] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-export type BpfEvent = ProcessEvent;
+export type BpfEvent = ProcessEvent | DropEvent | DnsEvent | FileEvent | NetEvent;
 
 export function isEventType(s: string): s is EventType {
   return (EVENT_TYPES as readonly string[]).includes(s);

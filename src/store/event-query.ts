@@ -111,9 +111,10 @@ export function whereClause(f: EventFilter): { where: string; params: SQLInputVa
   if (f.addr !== undefined) eq('addr', f.addr);
   if (f.port !== undefined) eq('port', checkInt('port', f.port));
   if (f.path !== undefined) {
-    // Prefix match without LIKE wildcards in the user's text.
+    // Prefix match without LIKE wildcards in the user's text. SQLite's substr
+    // counts characters (code points), not UTF-16 units as String.length does.
     conds.push('substr(path, 1, ?) = ?');
-    params.push(f.path.length, f.path);
+    params.push([...f.path].length, f.path);
   }
   if (f.sinceUs !== undefined) {
     conds.push('time_us >= ?');

@@ -7,7 +7,11 @@
 
 import type { DatabaseSync } from 'node:sqlite';
 import { StoreError, sqliteMessage } from './store-error.ts';
+import { DNS_TABLE } from './tables/dns.ts';
+import { DROP_TABLE } from './tables/drop.ts';
 import { COMMON_COLUMNS, type EventTable } from './tables/event-table.ts';
+import { FILE_TABLE } from './tables/file.ts';
+import { NET_TABLE } from './tables/net.ts';
 import { PROCESS_TABLE } from './tables/process.ts';
 
 export interface Migration {
@@ -25,6 +29,30 @@ export const MIGRATIONS: readonly Migration[] = [
     eventTables: [PROCESS_TABLE],
     up: `${PROCESS_TABLE.ddl}
       CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);`,
+  },
+  {
+    version: 2,
+    description: 'file events',
+    eventTables: [FILE_TABLE],
+    up: FILE_TABLE.ddl,
+  },
+  {
+    version: 3,
+    description: 'network events',
+    eventTables: [NET_TABLE],
+    up: NET_TABLE.ddl,
+  },
+  {
+    version: 4,
+    description: 'packet drop events',
+    eventTables: [DROP_TABLE],
+    up: DROP_TABLE.ddl,
+  },
+  {
+    version: 5,
+    description: 'dns events',
+    eventTables: [DNS_TABLE],
+    up: DNS_TABLE.ddl,
   },
 ];
 

@@ -8,12 +8,20 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { bpfObjectPath } from '../../src/agent/paths.ts';
+import { DNS_LAYOUTS } from '../../src/domain/layout/dns.ts';
+import { DROP_LAYOUTS } from '../../src/domain/layout/drop.ts';
+import { FILE_LAYOUTS } from '../../src/domain/layout/file.ts';
+import { NET_LAYOUTS } from '../../src/domain/layout/net.ts';
 import { PROCESS_LAYOUTS } from '../../src/domain/layout/process.ts';
 import type { StructLayout } from '../../src/domain/layout/struct.ts';
 import { BpfObjectSpec } from '../../src/ebpf/index.ts';
 
 const OBJECTS: readonly { object: string; layouts: readonly StructLayout[] }[] = [
   { object: 'process', layouts: PROCESS_LAYOUTS },
+  { object: 'drop', layouts: DROP_LAYOUTS },
+  { object: 'dns', layouts: DNS_LAYOUTS },
+  { object: 'file', layouts: FILE_LAYOUTS },
+  { object: 'net', layouts: NET_LAYOUTS },
 ];
 
 function built(name: string): string | false {

@@ -200,8 +200,10 @@ describe('layouts', () => {
     );
   });
 
-  it('use the constants events.h defines', () => {
-    const h = readFileSync(new URL('../../bpf/include/events.h', import.meta.url), 'utf8');
+  it('use the constants events.h and process.h define', () => {
+    const h = ['events.h', 'process.h']
+      .map((f) => readFileSync(new URL(`../../bpf/include/${f}`, import.meta.url), 'utf8'))
+      .join('\n');
     const def = (name: string): number => {
       const m = new RegExp(`#define ${name} (0x[0-9a-f]+|\\d+)`).exec(h);
       assert.ok(m, `${name} in events.h`);

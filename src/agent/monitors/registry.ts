@@ -1,5 +1,15 @@
 /** Every monitor the agent knows, one line per family. */
 import type { MonitorDefinition } from './definition.ts';
+import { dnsDefinition } from './dns-monitor.ts';
+import { dropDefinition } from './drop-monitor.ts';
+import { fileDefinition } from './file-monitor.ts';
+import { netDefinition } from './net-monitor.ts';
 import { processDefinition } from './process-monitor.ts';
 
-export const MONITOR_DEFINITIONS: readonly MonitorDefinition[] = [processDefinition] as MonitorDefinition[];
+export const MONITOR_DEFINITIONS: readonly MonitorDefinition[] = [
+  processDefinition,
+  dropDefinition,
+  dnsDefinition,
+  fileDefinition,
+  netDefinition,
+] as MonitorDefinition[];

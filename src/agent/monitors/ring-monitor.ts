@@ -152,15 +152,28 @@ export class RingMonitor implements Monitor {
   }
 
   stop(): void {
-    for (const l of this.#links) l.destroy();
+    // One failing step (a link already gone) must not leave the rest attached or open:
+    // finish the stop, then report the first failure.
+    let failure: unknown;
+    const attempt = (f: () => void): void => {
+      try {
+        f();
+      } catch (err) {
+        failure ??= err;
+      }
+    };
+    for (const l of this.#links) attempt(() => l.destroy());
     this.#links = [];
-    if (this.#ring) {
+    attempt(() => {
       // Deliver everything the kernel committed before the links went away.
-      while (this.#ring.consume() > 0) {}
-    }
-    this.#lastDrops = this.kernelDrops();
+      if (this.#ring) while (this.#ring.consume() > 0) {}
+    });
+    attempt(() => {
+      this.#lastDrops = this.kernelDrops();
+    });
     this.#release();
     if (this.#state === 'running') this.#state = 'stopped';
+    if (failure !== undefined) throw failure;
   }
 
   #release(): void {

@@ -5,7 +5,7 @@
  * was expected, before the database is touched.
  */
 
-import { isIP } from 'node:net';
+import { isIP, SocketAddress } from 'node:net';
 import type { Command } from 'commander';
 import { EVENT_TYPES, type EventType, isEventType } from '../../domain/events.ts';
 import { parseTimeSpec, TimeSpecError } from '../../domain/time-spec.ts';
@@ -155,7 +155,7 @@ export function parseFilter(
       opts.addr === undefined
         ? undefined
         : isIP(opts.addr)
-          ? opts.addr
+          ? canonicalIp(opts.addr)
           : bad('--addr', opts.addr, 'an IPv4 or IPv6 address'),
     port: int('--port', opts.port, 0, 65535, 'a port number from 0 to 65535'),
     sinceUs: time('--since', opts.since),
@@ -166,6 +166,11 @@ export function parseFilter(
     return fail(`--since ${JSON.stringify(opts.since)} is after --until ${JSON.stringify(opts.until)}`);
   }
   return filter;
+}
+
+// Addresses are stored in canonical form (RFC 5952 for IPv6), so 2001:DB8:0::1 must find 2001:db8::1.
+function canonicalIp(addr: string): string {
+  return isIP(addr) === 6 ? new SocketAddress({ address: addr, family: 'ipv6' }).address : addr;
 }
 
 // Match what the kernel stores, so `--comm systemd-journald` finds "systemd-journal".

@@ -5,7 +5,7 @@ import { alive, readStatus, type StatusSnapshot, statusPath } from '../../agent/
 import { ExitCode } from '../errors.ts';
 import { useColor } from '../format/color.ts';
 import { formatLocalTime } from '../format/event-row.ts';
-import { renderTable } from '../format/table.ts';
+import { renderTable, sanitize } from '../format/table.ts';
 
 /** A status older than this means the agent stopped updating it. */
 const STALE_MS = 10_000;
@@ -39,7 +39,7 @@ export function renderStatus(s: StatusSnapshot, color: boolean, nowMs: number): 
     ],
     s.monitors.map((m) => [
       m.name,
-      paint(m.state),
+      m.state,
       String(m.eventsPerSecond),
       String(m.events),
       String(m.kernelDrops),
@@ -55,7 +55,14 @@ export function renderStatus(s: StatusSnapshot, color: boolean, nowMs: number): 
     ]),
     { color },
   );
-  return `${lines.join('\n')}${table}`;
+  // Colour the STATE cells after layout: renderTable escapes control characters in cells.
+  const rows = table.split('\n');
+  s.monitors.forEach((m, i) => {
+    const row = rows[i + 1] ?? '';
+    const at = row.indexOf(m.state, sanitize(m.name).length);
+    if (at >= 0) rows[i + 1] = `${row.slice(0, at)}${paint(m.state)}${row.slice(at + m.state.length)}`;
+  });
+  return `${lines.join('\n')}${rows.join('\n')}`;
 }
 
 export function registerStatusCommand(program: Command, out: NodeJS.WritableStream = process.stdout): void {
@@ -81,7 +88,9 @@ export function registerStatusCommand(program: Command, out: NodeJS.WritableStre
         if (!running) {
           const when = s.stoppedAtMs
             ? `stopped at ${formatLocalTime(s.stoppedAtMs * 1000)}`
-            : `pid ${s.pid} gone`;
+            : !alive(s.pid)
+              ? `pid ${s.pid} gone`
+              : `pid ${s.pid} has not updated its status for ${Math.round((now - s.updatedAtMs) / 1000)}s`;
           out.write(`agent NOT RUNNING (${when}); last status below\n`);
         }
         out.write(renderStatus(s, useColor(process.stdout, process.env), now));

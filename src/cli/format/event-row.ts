@@ -6,6 +6,10 @@
 
 import { constants } from 'node:os';
 import type { StoredEvent } from '../../store/event-query.ts';
+import { dnsDetails } from './dns-details.ts';
+import { dropDetails } from './drop-details.ts';
+import { fileDetails } from './file-details.ts';
+import { netDetails } from './net-details.ts';
 import type { Column } from './table.ts';
 
 export const EVENT_COLUMNS: readonly Column[] = [
@@ -49,6 +53,22 @@ export function eventDetails(e: StoredEvent): string {
       parts.push(`lifetime=${formatDuration(e.lifetimeNs)}`);
       return parts.join(' ');
     }
+    case 'drop':
+      return dropDetails(e);
+    case 'dns_query':
+    case 'dns_answer':
+      return dnsDetails(e);
+    case 'open':
+    case 'unlink':
+    case 'rename':
+    case 'chmod':
+      return fileDetails(e);
+    case 'tcp_connect':
+    case 'tcp_accept':
+    case 'tcp_close':
+    case 'connect':
+    case 'udp_send':
+      return netDetails(e);
   }
 }
 

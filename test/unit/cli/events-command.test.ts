@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { Command, CommanderError } from 'commander';
 import { registerEventsCommand } from '../../../src/cli/commands/events.ts';
+import { EVENT_TYPES } from '../../../src/domain/events.ts';
 import { openDatabase } from '../../../src/store/database.ts';
 import { EventWriter } from '../../../src/store/event-writer.ts';
 import { StoreError } from '../../../src/store/store-error.ts';
@@ -144,7 +145,7 @@ test('nothing matching: silent in JSON mode, a note on stderr for the table', (t
 test('bad option values are usage errors naming the option, the value and what was expected', (t) => {
   const path = makeDb(t);
   const cases: [string[], string][] = [
-    [['--type', 'exec,open'], 'error: invalid --type "open": expected one of exec, fork, exit'],
+    [['--type', 'exec,opne'], `error: invalid --type "opne": expected one of ${EVENT_TYPES.join(', ')}`],
     [['--pid', 'abc'], 'error: invalid --pid "abc": expected a positive integer process id'],
     [['--pid', '0'], 'error: invalid --pid "0": expected a positive integer process id'],
     [['--pid', '-5'], 'error: invalid --pid "-5": expected a positive integer process id'],

@@ -12,8 +12,8 @@ import {
   migrate,
   schemaVersion,
 } from '../../../src/store/migrations.ts';
-import { EVENT_TABLES } from '../../../src/store/tables/index.ts';
 import { StoreError } from '../../../src/store/store-error.ts';
+import { EVENT_TABLES } from '../../../src/store/tables/index.ts';
 import { tempDir } from './fixtures.ts';
 
 function names(db: DatabaseSync, type: string): string[] {
@@ -162,7 +162,7 @@ test('a later migration adding an event table extends the events view', () => {
       description: 'file events',
       eventTables: [
         {
-          name: 'file_events',
+          name: 'later_events',
           types: [],
           ddl: '',
           view: { path: 'path', addr: 'NULL', port: 'NULL' },
@@ -170,15 +170,15 @@ test('a later migration adding an event table extends the events view', () => {
           mappings: [],
         },
       ],
-      up: `CREATE TABLE file_events (id INTEGER PRIMARY KEY, time_us INTEGER NOT NULL, type TEXT NOT NULL,
+      up: `CREATE TABLE later_events (id INTEGER PRIMARY KEY, time_us INTEGER NOT NULL, type TEXT NOT NULL,
         pid INTEGER, tid INTEGER, ppid INTEGER, uid INTEGER, gid INTEGER, cgroup_id INTEGER, comm TEXT, path TEXT)`,
     },
   ];
   assert.deepEqual(migrate(db, withFiles), { from: 0, to: next });
-  assert.match(eventsViewSql(next, withFiles), /FROM process_events UNION ALL SELECT .* FROM file_events$/);
+  assert.match(eventsViewSql(next, withFiles), /FROM process_events UNION ALL SELECT .* FROM later_events$/);
   db.exec(`INSERT INTO process_events (id, time_us, type, pid, tid, ppid, uid, gid, cgroup_id, comm)
            VALUES (1, 10, 'exec', 1, 1, 0, 0, 0, 1, 'a')`);
-  db.exec(`INSERT INTO file_events VALUES (2, 20, 'open', 1, 1, 0, 0, 0, 1, 'a', '/etc/passwd')`);
+  db.exec(`INSERT INTO later_events VALUES (2, 20, 'open', 1, 1, 0, 0, 0, 1, 'a', '/etc/passwd')`);
   const rows = db.prepare('SELECT id, type FROM events ORDER BY id').all();
   assert.deepEqual(
     rows.map((r) => ({ ...r })),

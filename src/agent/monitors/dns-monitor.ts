@@ -1,0 +1,111 @@
+/**
+ * DNS monitor: UDP port 53 in both directions from cgroup_skb programs on
+ * the cgroup v2 root; answers are linked to the querying pid here.
+ */
+import { closeSync, openSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { z } from 'zod';
+import type { BootClock } from '../../domain/clock.ts';
+import { decodeDnsRecord } from '../../domain/decode/dns.ts';
+import { DnsQueryLinker } from '../../domain/dns-link.ts';
+import { DNS_TYPE_ID } from '../../domain/layout/dns.ts';
+import type { BpfObject, Link } from '../../ebpf/index.ts';
+import { cgroup2Root } from '../cgroup.ts';
+import { AgentError } from '../errors.ts';
+import { ringBufferBytes } from './config-schema.ts';
+import { defineMonitor } from './definition.ts';
+import { type RecordDecoder, RingMonitor, type RingMonitorDeps } from './ring-monitor.ts';
+
+export interface DnsMonitorOptions {
+  readonly clock: BootClock;
+  readonly ringBufferBytes: number;
+  /** cgroup v2 directory to attach to (relative: under the cgroup v2 root); default: the root (every process). */
+  readonly cgroupPath?: string | undefined;
+}
+
+/** Decoder that also links answers to the pid of their query. */
+export function linkingDnsDecoder(clock: BootClock, linker: DnsQueryLinker): RecordDecoder {
+  return (bytes, view, off, size) => {
+    const e = decodeDnsRecord(bytes, view, off, size, clock);
+    if ('error' in e) return e;
+    if (e.type === 'dns_query') {
+      // Only egress knows the sender: ingress queries (this host serving DNS) have no pid.
+      if (e.direction === 'egress' && e.pid > 0) linker.query(e.dnsId, e.clientPort, e.pid, e.ktimeNs);
+      return e;
+    }
+    return { ...e, queryPid: linker.answer(e.dnsId, e.clientPort, e.ktimeNs) };
+  };
+}
+
+export function dnsMonitor(opts: DnsMonitorOptions, deps: RingMonitorDeps): RingMonitor {
+  const root = cgroup2Root();
+  const path =
+    opts.cgroupPath === undefined || isAbsolute(opts.cgroupPath)
+      ? (opts.cgroupPath ?? root)
+      : root && join(root, opts.cgroupPath);
+  let cgroupFd: number | undefined;
+  return new RingMonitor(
+    {
+      name: 'dns',
+      object: 'dns',
+      ringMap: 'dns_events',
+      dropsMap: 'dns_drops',
+      ringBufferBytes: opts.ringBufferBytes,
+      dropTypes: [DNS_TYPE_ID],
+      decode: linkingDnsDecoder(opts.clock, new DnsQueryLinker()),
+      configure: (spec) => {
+        // At the root every loopback datagram is seen leaving its sender: report it once.
+        spec.setGlobal('skip_loopback_ingress', path !== undefined && path === root);
+      },
+      attach: (obj: BpfObject): Link[] => {
+        if (path === undefined) {
+          throw new AgentError(
+            'NO_CGROUP2',
+            'cgroup v2 is not mounted (no cgroup2 in /proc/mounts); mount it or set monitors.dns.cgroupPath',
+          );
+        }
+        try {
+          // O_RDONLY opens a directory; the kernel wants its fd.
+          cgroupFd = openSync(path, 'r');
+        } catch (err) {
+          throw new AgentError('CGROUP_OPEN', `cannot open cgroup ${path}: ${(err as Error).message}`);
+        }
+        const links: Link[] = [];
+        try {
+          for (const p of obj.programs) links.push(p.attachCgroup(cgroupFd, `${p.section} on ${path}`));
+        } catch (err) {
+          for (const l of links) l.destroy();
+          throw err;
+        }
+        return links;
+      },
+      release: () => {
+        if (cgroupFd !== undefined) closeSync(cgroupFd);
+        cgroupFd = undefined;
+      },
+    },
+    deps,
+  );
+}
+
+export const dnsDefinition = defineMonitor({
+  name: 'dns',
+  config: z
+    .object({
+      enabled: z.boolean().default(true),
+      ringBufferBytes: ringBufferBytes(4 << 20),
+      /** A cgroup v2 directory (absolute, or relative to the cgroup v2 root): only its processes' DNS is seen. Default: the root. */
+      cgroupPath: z.string().min(1).optional(),
+    })
+    .strict()
+    .prefault({}),
+  create: (cfg, ctx) =>
+    dnsMonitor(
+      { clock: ctx.clock, ringBufferBytes: cfg.ringBufferBytes, cgroupPath: cfg.cgroupPath },
+      {
+        bridge: ctx.bridge,
+        kernel: ctx.kernel,
+        ...(ctx.onDecodeError ? { onDecodeError: ctx.onDecodeError } : {}),
+      },
+    ),
+});

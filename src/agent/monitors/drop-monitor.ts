@@ -1,0 +1,89 @@
+/** Packet drop monitor: skb:kfree_skb with the kernel's drop reason, rate-limited in the kernel. */
+import { z } from 'zod';
+import type { BootClock } from '../../domain/clock.ts';
+import { decodeDropRecord } from '../../domain/decode/drop.ts';
+import { dropReasonNames } from '../../domain/drop-reasons.ts';
+import { DROP_CTR_SUPPRESSED, DROP_TYPE_ID } from '../../domain/layout/drop.ts';
+import { type BpfObject, sumPerCpu, u32, u64n } from '../../ebpf/index.ts';
+import { ringBufferBytes } from './config-schema.ts';
+import { defineMonitor } from './definition.ts';
+import { RingMonitor, type RingMonitorDeps } from './ring-monitor.ts';
+
+export interface DropMonitorOptions {
+  readonly clock: BootClock;
+  readonly ringBufferBytes: number;
+  /** Records per second over all CPUs; 0 for no limit. */
+  readonly maxEventsPerSecond: number;
+}
+
+export interface TokenBucket {
+  /** Credit one record costs on one CPU, in nanoseconds (0: no limit). */
+  readonly costNs: bigint;
+  /** Credit a CPU can save up: one second, so a burst of rate/cpus records. */
+  readonly burstNs: bigint;
+}
+
+const NS_PER_S = 1_000_000_000n;
+
+/**
+ * The kernel's bucket is per CPU (tracing programs cannot lock), so each CPU
+ * gets an equal share of the rate and the sum never exceeds it.
+ */
+export function tokenBucket(maxEventsPerSecond: number, cpus: number): TokenBucket {
+  if (maxEventsPerSecond <= 0) return { costNs: 0n, burstNs: NS_PER_S };
+  const n = BigInt(Math.max(1, Math.trunc(cpus)));
+  const rate = BigInt(Math.trunc(maxEventsPerSecond));
+  // Rounded up, so the per-CPU shares never add up to more than the rate.
+  return { costNs: (NS_PER_S * n + rate - 1n) / rate, burstNs: NS_PER_S };
+}
+
+export function dropMonitor(opts: DropMonitorOptions, deps: RingMonitorDeps): RingMonitor {
+  const { clock } = opts;
+  // Reason names come from the running kernel: they change between versions.
+  const names = dropReasonNames(
+    deps.kernel.enumValues('skb_drop_reason'),
+    deps.kernel.enumValues('skb_drop_reason_subsys'),
+  );
+  return new RingMonitor(
+    {
+      name: 'drop',
+      object: 'drop',
+      ringMap: 'drop_events',
+      dropsMap: 'drop_drops',
+      ringBufferBytes: opts.ringBufferBytes,
+      dropTypes: [DROP_TYPE_ID],
+      decode: (bytes, view, off, size) => decodeDropRecord(bytes, view, off, size, clock, names),
+      configure: (spec, kernel) => {
+        const b = tokenBucket(opts.maxEventsPerSecond, kernel.possibleCpus());
+        spec.setGlobal('cost_ns', b.costNs);
+        spec.setGlobal('burst_ns', b.burstNs);
+      },
+      counters: (obj: BpfObject) => ({
+        suppressed: sumPerCpu(obj.typedMap('drop_counters', u32, u64n), DROP_CTR_SUPPRESSED),
+      }),
+    },
+    deps,
+  );
+}
+
+export const dropDefinition = defineMonitor({
+  name: 'drop',
+  config: z
+    .object({
+      enabled: z.boolean().default(true),
+      ringBufferBytes: ringBufferBytes(4 << 20),
+      /** Drop records per second over all CPUs; the rest are counted as suppressed. 0: no limit. */
+      maxEventsPerSecond: z.number().int().min(0).max(10_000_000).default(1000),
+    })
+    .strict()
+    .prefault({}),
+  create: (cfg, ctx) =>
+    dropMonitor(
+      { clock: ctx.clock, ringBufferBytes: cfg.ringBufferBytes, maxEventsPerSecond: cfg.maxEventsPerSecond },
+      {
+        bridge: ctx.bridge,
+        kernel: ctx.kernel,
+        ...(ctx.onDecodeError ? { onDecodeError: ctx.onDecodeError } : {}),
+      },
+    ),
+});

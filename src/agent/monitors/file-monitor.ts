@@ -1,0 +1,204 @@
+/**
+ * File monitor: open, unlink, rename and chmod from the syscall tracepoints,
+ * with filters the kernel applies before anything reaches the ring: path
+ * prefixes, excluded processes (the agent itself) and included cgroups.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { BootClock } from '../../domain/clock.ts';
+import { decodeFileRecord } from '../../domain/decode/file.ts';
+import {
+  encodeFileConfig,
+  encodeFilePrefix,
+  pathPrefixesProblems,
+  pathPrefixProblem,
+} from '../../domain/file-filter.ts';
+import { FILE_CONFIG, FILE_PREFIX, FILE_PREFIX_MAX, FileEventTypeId } from '../../domain/layout/file.ts';
+import {
+  type BpfObject,
+  type BpfObjectSpec,
+  bytes,
+  type Link,
+  sumPerCpu,
+  u32,
+  u64,
+  u64n,
+} from '../../ebpf/index.ts';
+import { AgentError } from '../errors.ts';
+import { TRACEFS } from '../paths.ts';
+import { ringBufferBytes } from './config-schema.ts';
+import { defineMonitor } from './definition.ts';
+import { RingMonitor, type RingMonitorDeps } from './ring-monitor.ts';
+
+/** Sizes of the filter maps in bpf/file.bpf.c. */
+export const MAX_EXCLUDED_PIDS = 1024;
+export const MAX_CGROUPS = 256;
+
+export interface FileFilters {
+  /** Report only paths starting with one of these (empty: every path). */
+  readonly pathPrefixes?: readonly string[];
+  /** Thread group ids whose calls are never reported. */
+  readonly excludePids?: readonly number[];
+  /** Report only these cgroup v2 ids (empty or absent: every cgroup). */
+  readonly cgroupIds?: readonly number[];
+}
+
+export interface FileMonitorOptions extends FileFilters {
+  readonly clock: BootClock;
+  readonly ringBufferBytes: number;
+}
+
+const ONE = Uint8Array.of(1);
+
+/**
+ * Writes the filters into a loaded file.bpf.o; callable again while it runs
+ * (the maps are read on every call, so a change applies to the next one).
+ */
+export function writeFileFilters(obj: BpfObject, f: FileFilters): void {
+  const prefixes = f.pathPrefixes ?? [];
+  const problems = pathPrefixesProblems(prefixes);
+  if (problems.length) throw new AgentError('FILE_FILTER', problems.join('; '));
+  const cgroups = f.cgroupIds ?? [];
+  const pids = f.excludePids ?? [];
+  if (cgroups.length > MAX_CGROUPS) {
+    throw new AgentError('FILE_FILTER', `at most ${MAX_CGROUPS} cgroup ids, got ${cgroups.length}`);
+  }
+  if (pids.length > MAX_EXCLUDED_PIDS) {
+    throw new AgentError('FILE_FILTER', `at most ${MAX_EXCLUDED_PIDS} excluded pids, got ${pids.length}`);
+  }
+
+  const slots = obj.typedMap('file_prefixes', u32, bytes(FILE_PREFIX.size));
+  const config = obj.typedMap('file_config', u32, bytes(FILE_CONFIG.size));
+  const pidMap = obj.typedMap('file_exclude_pids', u32, bytes(1));
+  const cgroupMap = obj.typedMap('file_cgroups', u64, bytes(1));
+
+  // Additions, then the counts, then removals: a filter being widened or
+  // narrowed never passes through a state that rejects what both allow.
+  for (const pid of pids) pidMap.set(pid, ONE);
+  const wanted = new Set(cgroups.map((c) => BigInt(c)));
+  for (const c of wanted) cgroupMap.set(c, ONE);
+  for (const [i, p] of prefixes.entries()) slots.set(i, encodeFilePrefix(p));
+  config.set(0, encodeFileConfig(prefixes.length, wanted.size));
+  for (const k of [...pidMap.keys()]) if (!pids.includes(k)) pidMap.delete(k);
+  for (const k of [...cgroupMap.keys()]) if (!wanted.has(k)) cgroupMap.delete(k);
+  const empty = new Uint8Array(FILE_PREFIX.size);
+  for (let i = prefixes.length; i < FILE_PREFIX_MAX; i++) slots.set(i, empty);
+}
+
+/** Events the kernel filters rejected so far, by event type. */
+export function fileFilteredCounters(obj: BpfObject): Record<string, number> {
+  const m = obj.typedMap('file_filtered', u32, u64n);
+  return {
+    filteredOpen: sumPerCpu(m, FileEventTypeId.open),
+    filteredUnlink: sumPerCpu(m, FileEventTypeId.unlink),
+    filteredRename: sumPerCpu(m, FileEventTypeId.rename),
+    filteredChmod: sumPerCpu(m, FileEventTypeId.chmod),
+  };
+}
+
+/** "tp/syscalls/sys_enter_openat" -> "openat". */
+function syscallOf(section: string): string | undefined {
+  return /^tp\/syscalls\/sys_(?:enter|exit)_(\w+)$/.exec(section)?.[1];
+}
+
+/**
+ * Not every architecture has every call (arm64 has no open, creat, unlink,
+ * rename or chmod): both programs of a call the kernel lacks stay unloaded.
+ * Without a readable tracefs nothing is skipped, so attach says what is wrong.
+ */
+function skipMissingSyscalls(spec: BpfObjectSpec): void {
+  const events = join(TRACEFS, 'events', 'syscalls');
+  if (!existsSync(events)) return;
+  for (const p of spec.programs) {
+    const call = syscallOf(p.section);
+    if (call === undefined) continue;
+    const present =
+      existsSync(join(events, `sys_enter_${call}`)) && existsSync(join(events, `sys_exit_${call}`));
+    if (!present) spec.setAutoload(p.name, false);
+  }
+}
+
+/** Exit programs first: an enter whose exit is not attached yet would stash a record nobody sends. */
+function attachExitsFirst(obj: BpfObject): Link[] {
+  const programs = [...obj.programs].sort(
+    (a, b) => Number(a.section.includes('sys_enter_')) - Number(b.section.includes('sys_enter_')),
+  );
+  const links: Link[] = [];
+  try {
+    for (const p of programs) links.push(p.attach());
+  } catch (err) {
+    for (const l of links) l.destroy();
+    throw err;
+  }
+  return links;
+}
+
+export function fileMonitor(opts: FileMonitorOptions, deps: RingMonitorDeps): RingMonitor {
+  const { clock } = opts;
+  // Refuse bad filters before anything is loaded.
+  const problems = pathPrefixesProblems(opts.pathPrefixes ?? []);
+  if (problems.length) throw new AgentError('FILE_FILTER', problems.join('; '));
+  return new RingMonitor(
+    {
+      name: 'file',
+      object: 'file',
+      ringMap: 'file_events',
+      dropsMap: 'file_drops',
+      ringBufferBytes: opts.ringBufferBytes,
+      dropTypes: Object.values(FileEventTypeId),
+      decode: (b, view, off, size) => decodeFileRecord(b, view, off, size, clock),
+      configure: (spec) => skipMissingSyscalls(spec),
+      prepare: (obj) => writeFileFilters(obj, opts),
+      attach: attachExitsFirst,
+      counters: fileFilteredCounters,
+    },
+    deps,
+  );
+}
+
+const pathPrefix = z.string().superRefine((p, ctx) => {
+  const why = pathPrefixProblem(p);
+  if (why) ctx.addIssue({ code: 'custom', message: why });
+});
+
+export const fileDefinition = defineMonitor({
+  name: 'file',
+  config: z
+    .object({
+      enabled: z.boolean().default(true),
+      ringBufferBytes: ringBufferBytes(16 << 20),
+      /** Report only paths (as the caller passed them) starting with one of these. */
+      pathPrefixes: z
+        .array(pathPrefix)
+        .max(
+          FILE_PREFIX_MAX,
+          `at most ${FILE_PREFIX_MAX} path prefixes (the kernel filter has ${FILE_PREFIX_MAX} slots)`,
+        )
+        .default([]),
+      /** Never report the agent's own calls: its database writes would feed back into the ring. */
+      excludeSelf: z.boolean().default(true),
+      /** Report only these cgroup v2 ids (the inode number of the cgroup's directory). */
+      cgroupIds: z
+        .array(z.number().int().positive().max(Number.MAX_SAFE_INTEGER))
+        .max(MAX_CGROUPS, `at most ${MAX_CGROUPS} cgroup ids`)
+        .optional(),
+    })
+    .strict()
+    .prefault({}),
+  create: (cfg, ctx) =>
+    fileMonitor(
+      {
+        clock: ctx.clock,
+        ringBufferBytes: cfg.ringBufferBytes,
+        pathPrefixes: cfg.pathPrefixes,
+        excludePids: cfg.excludeSelf ? [process.pid] : [],
+        ...(cfg.cgroupIds ? { cgroupIds: cfg.cgroupIds } : {}),
+      },
+      {
+        bridge: ctx.bridge,
+        kernel: ctx.kernel,
+        ...(ctx.onDecodeError ? { onDecodeError: ctx.onDecodeError } : {}),
+      },
+    ),
+});
