@@ -8,7 +8,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import { type EventFilter, whereClause } from './event-query.ts';
 import { StoreError, sqliteMessage } from './store-error.ts';
 
-export const SUMMARY_KEYS = ['comm', 'pid', 'type', 'dest', 'uid'] as const;
+export const SUMMARY_KEYS = ['comm', 'pid', 'type', 'dest', 'uid', 'reason'] as const;
 export type SummaryKey = (typeof SUMMARY_KEYS)[number];
 
 export interface SummaryRow {
@@ -19,13 +19,23 @@ export interface SummaryRow {
   readonly lastUs: number;
 }
 
-const GROUPS: Record<SummaryKey, { select: string; columns: readonly string[]; where?: string }> = {
+interface Group {
+  readonly select: string;
+  readonly columns: readonly string[];
+  readonly where?: string;
+  /** A family table to group instead of the events view (rows picked by the filter through the view). */
+  readonly table?: string;
+}
+
+const GROUPS: Record<SummaryKey, Group> = {
   comm: { select: 'comm', columns: ['comm'] },
   pid: { select: 'pid, comm', columns: ['pid', 'comm'] },
   type: { select: 'type', columns: ['type'] },
   uid: { select: 'uid', columns: ['uid'] },
   // Connection summary per process: who talks to which remote address and port.
   dest: { select: 'comm, addr, port', columns: ['comm', 'addr', 'port'], where: 'addr IS NOT NULL' },
+  // Drop summary: which kernel drop reasons, how often.
+  reason: { select: 'reason_name', columns: ['reason_name'], table: 'drop_events' },
 };
 
 export function isSummaryKey(s: string): s is SummaryKey {
@@ -37,8 +47,11 @@ export function summarizeEvents(db: DatabaseSync, by: SummaryKey, filter: EventF
   const g = GROUPS[by];
   const { where, params } = whereClause(filter);
   const extra = g.where ? (where ? ` AND ${g.where}` : `WHERE ${g.where}`) : '';
+  const from = g.table
+    ? `${g.table} WHERE id IN (SELECT id FROM events ${where}${extra})`
+    : `events ${where}${extra}`;
   const sql = `SELECT ${g.select}, count(*) AS n, min(time_us) AS first_us, max(time_us) AS last_us
-    FROM events ${where}${extra} GROUP BY ${g.select} ORDER BY n DESC, last_us DESC LIMIT ?`;
+    FROM ${from} GROUP BY ${g.select} ORDER BY n DESC, last_us DESC LIMIT ?`;
   let rows: Record<string, unknown>[];
   try {
     rows = db.prepare(sql).all(...params, filter.limit ?? 50) as Record<string, unknown>[];

@@ -46,6 +46,7 @@ export function registerEventsSummaryCommand(events: Command, deps: EventsComman
 Examples:
   $ bpfwarden events summary --by comm --since 1h        busiest commands in the last hour
   $ bpfwarden events summary --by dest --type tcp_connect  connections per process and destination
+  $ bpfwarden events summary --by reason --since 10m       packet drops per kernel drop reason
   $ bpfwarden events summary --by type --json`,
     )
     .action((opts: Options, cmd: Command) => {

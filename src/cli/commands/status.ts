@@ -10,6 +10,13 @@ import { renderTable, sanitize } from '../format/table.ts';
 /** A status older than this means the agent stopped updating it. */
 const STALE_MS = 10_000;
 
+/** Hooks in brief (the full list is in --json), then the monitor's own counters. */
+function monitorDetail(m: StatusSnapshot['monitors'][number]): string {
+  const hooks = m.attached.length === 1 ? (m.attached[0] ?? '') : `${m.attached.length} hooks attached`;
+  const counters = Object.entries(m.counters ?? {}).map(([k, v]) => `${k} ${v}`);
+  return [hooks, ...counters].join('; ');
+}
+
 export function renderStatus(s: StatusSnapshot, color: boolean, nowMs: number): string {
   const up = Math.round((nowMs - s.startedAtMs) / 1000);
   const paint = (state: string): string =>
@@ -44,14 +51,7 @@ export function renderStatus(s: StatusSnapshot, color: boolean, nowMs: number): 
       String(m.events),
       String(m.kernelDrops),
       String(m.decodeErrors),
-      m.error ??
-        `attached: ${m.attached.join(', ')}${
-          m.counters
-            ? `; ${Object.entries(m.counters)
-                .map(([k, v]) => `${k} ${v}`)
-                .join(', ')}`
-            : ''
-        }`,
+      m.error ?? monitorDetail(m),
     ]),
     { color },
   );

@@ -236,8 +236,8 @@ test('events summary: nothing matching is a note on stderr; bad options are usag
   assert.equal(none.out, '');
   assert.equal(none.err, 'no events match\n');
   const cases: [string[], string][] = [
-    [['--by', 'host'], 'error: invalid --by "host": expected one of comm, pid, type, dest, uid'],
-    [['--by', 'COMM'], 'error: invalid --by "COMM": expected one of comm, pid, type, dest, uid'],
+    [['--by', 'host'], 'error: invalid --by "host": expected one of comm, pid, type, dest, uid, reason'],
+    [['--by', 'COMM'], 'error: invalid --by "COMM": expected one of comm, pid, type, dest, uid, reason'],
     [['--limit', '0'], 'error: invalid --limit "0": expected an integer from 1 to 100000'],
     [['--pid', 'x'], 'error: invalid --pid "x": expected a positive integer process id'],
   ];
