@@ -29,6 +29,12 @@ export interface AgentIo {
 
 const CLOCK_REFRESH_MS = 60_000;
 
+function latencyMs(w: EventWriter): { p50: number; p99: number; max: number; count: number } {
+  const h = w.latencyUs;
+  const ms = (us: number): number => Math.round(us / 100) / 10;
+  return { p50: ms(h.quantile(0.5)), p99: ms(h.quantile(0.99)), max: ms(h.max), count: h.count };
+}
+
 export class Agent {
   readonly #config: Config;
   readonly #io: AgentIo;
@@ -174,6 +180,7 @@ export class Agent {
             queued: s?.queued ?? 0,
             queueDropped: s?.queueDropped ?? 0,
             writeFailures: s?.writeFailures ?? 0,
+            ...(this.#writer ? { latencyMs: latencyMs(this.#writer) } : {}),
             ...(s?.lastError ? { lastError: s.lastError } : {}),
           },
           retention: {

@@ -25,6 +25,13 @@ export interface StatusSnapshot {
     readonly queueDropped: number;
     readonly writeFailures: number;
     readonly lastError?: string;
+    /** Kernel timestamp to committed row, since the agent started. */
+    readonly latencyMs?: {
+      readonly p50: number;
+      readonly p99: number;
+      readonly max: number;
+      readonly count: number;
+    };
   };
   readonly retention: {
     readonly deletedByAge: number;

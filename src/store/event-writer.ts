@@ -7,6 +7,7 @@
 
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { BpfEvent } from '../domain/events.ts';
+import { LogHistogram } from '../domain/histogram.ts';
 import { StoreError, sqliteMessage, sqlitePrimaryCode } from './store-error.ts';
 import { COMMON_COLUMNS, type TypeMapping } from './tables/event-table.ts';
 import { EVENT_TABLES } from './tables/index.ts';
@@ -83,6 +84,9 @@ export class EventWriter {
     };
   }
 
+  /** Kernel timestamp to committed row, microseconds, over every committed event. */
+  readonly latencyUs = new LogHistogram();
+
   /** Live counters (read them at any time; they are not a snapshot). */
   get stats(): EventWriterStats {
     return this.#stats;
@@ -134,6 +138,12 @@ export class EventWriter {
       return 0;
     }
     this.#nextId = id;
+    // Latency from the kernel's timestamp to the commit, per event.
+    const committedUs = Date.now() * 1000;
+    const q = this.#queue;
+    for (let i = this.#head, end = this.#head + n; i < end; i++) {
+      this.latencyUs.record(committedUs - q[i]!.timeUs);
+    }
     this.#dequeue(n);
     const written = n - rejected;
     this.#stats.rowsRejected += rejected;

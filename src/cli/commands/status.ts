@@ -31,6 +31,11 @@ export function renderStatus(s: StatusSnapshot, color: boolean, nowMs: number): 
     `agent      pid ${s.pid}, up ${up}s, status at ${formatLocalTime(s.updatedAtMs * 1000)}`,
     `database   ${s.database}`,
     `store      ${s.store.stored} stored, ${s.store.queued} queued, ${s.store.queueDropped} dropped (queue full), ${s.store.writeFailures} write failures${s.store.lastError ? ` (last: ${s.store.lastError})` : ''}`,
+    ...(s.store.latencyMs
+      ? [
+          `latency    kernel to stored: p50 ${s.store.latencyMs.p50} ms, p99 ${s.store.latencyMs.p99} ms, max ${s.store.latencyMs.max} ms over ${s.store.latencyMs.count} events`,
+        ]
+      : []),
     `retention  ${s.retention.deletedByAge} deleted by age, ${s.retention.deletedBySize} by size, ${s.retention.failures} failures`,
     '',
   ];
