@@ -29,7 +29,10 @@ command -v npm >/dev/null || { say "npm is missing: install Node.js (any version
 
 if [ ! -x node_modules/node/bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages (including Node.js 24)"
-  npm ci --no-audit --no-fund --loglevel=error
+  # npm install, not npm ci: the lock holds the versions, but the registry here
+  # serves only some platforms' optional packages (e.g. Biome's), which npm ci
+  # treats as a lock mismatch.
+  npm install --no-audit --no-fund --loglevel=error
 fi
 
 say "building BPF objects"

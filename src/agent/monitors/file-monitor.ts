@@ -15,16 +15,7 @@ import {
   pathPrefixProblem,
 } from '../../domain/file-filter.ts';
 import { FILE_CONFIG, FILE_PREFIX, FILE_PREFIX_MAX, FileEventTypeId } from '../../domain/layout/file.ts';
-import {
-  type BpfObject,
-  type BpfObjectSpec,
-  bytes,
-  type Link,
-  sumPerCpu,
-  u32,
-  u64,
-  u64n,
-} from '../../ebpf/index.ts';
+import { type BpfObject, type BpfObjectSpec, bytes, sumPerCpu, u32, u64, u64n } from '../../ebpf/index.ts';
 import { AgentError } from '../errors.ts';
 import { TRACEFS } from '../paths.ts';
 import { ringBufferBytes } from './config-schema.ts';
@@ -119,21 +110,6 @@ function skipMissingSyscalls(spec: BpfObjectSpec): void {
   }
 }
 
-/** Exit programs first: an enter whose exit is not attached yet would stash a record nobody sends. */
-function attachExitsFirst(obj: BpfObject): Link[] {
-  const programs = [...obj.programs].sort(
-    (a, b) => Number(a.section.includes('sys_enter_')) - Number(b.section.includes('sys_enter_')),
-  );
-  const links: Link[] = [];
-  try {
-    for (const p of programs) links.push(p.attach());
-  } catch (err) {
-    for (const l of links) l.destroy();
-    throw err;
-  }
-  return links;
-}
-
 export function fileMonitor(opts: FileMonitorOptions, deps: RingMonitorDeps): RingMonitor {
   const { clock } = opts;
   // Refuse bad filters before anything is loaded.
@@ -150,7 +126,6 @@ export function fileMonitor(opts: FileMonitorOptions, deps: RingMonitorDeps): Ri
       decode: (b, view, off, size) => decodeFileRecord(b, view, off, size, clock),
       configure: (spec) => skipMissingSyscalls(spec),
       prepare: (obj) => writeFileFilters(obj, opts),
-      attach: attachExitsFirst,
       counters: fileFilteredCounters,
     },
     deps,

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { BootClock } from '../../domain/clock.ts';
 import { decodeNetRecord } from '../../domain/decode/net.ts';
 import { NetEventTypeId } from '../../domain/layout/net.ts';
-import { type BpfObject, bytes, type Link, u32 } from '../../ebpf/index.ts';
+import { type BpfObject, bytes, u32 } from '../../ebpf/index.ts';
 import { AgentError } from '../errors.ts';
 import { ringBufferBytes } from './config-schema.ts';
 import { defineMonitor } from './definition.ts';
@@ -35,24 +35,6 @@ export function writeNetExcludedPids(obj: BpfObject, pids: readonly number[]): v
   for (const pid of pids) m.set(pid, ONE);
 }
 
-/**
- * Syscall exits and the state tracepoint before syscall entries: an entry
- * attached without its exit would stash calls nobody reports.
- */
-function attachEntriesLast(obj: BpfObject): Link[] {
-  const programs = [...obj.programs].sort(
-    (a, b) => Number(a.section.includes('/sys_enter_')) - Number(b.section.includes('/sys_enter_')),
-  );
-  const links: Link[] = [];
-  try {
-    for (const p of programs) links.push(p.attach());
-  } catch (err) {
-    for (const l of links) l.destroy();
-    throw err;
-  }
-  return links;
-}
-
 export function netMonitor(opts: NetMonitorOptions, deps: RingMonitorDeps): RingMonitor {
   const { clock } = opts;
   const pids = opts.excludePids ?? [];
@@ -69,7 +51,6 @@ export function netMonitor(opts: NetMonitorOptions, deps: RingMonitorDeps): Ring
       dropTypes: Object.values(NetEventTypeId),
       decode: (b, view, off, size) => decodeNetRecord(b, view, off, size, clock),
       prepare: (obj) => writeNetExcludedPids(obj, pids),
-      attach: attachEntriesLast,
     },
     deps,
   );

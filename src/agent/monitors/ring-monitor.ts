@@ -64,9 +64,14 @@ export interface RingMonitorDeps {
 
 function attachAll(obj: BpfObject, overrides: Readonly<Record<string, string>>): Link[] {
   for (const name of Object.keys(overrides)) obj.program(name); // unknown program: ENOENT, before attaching any
+  // Syscall exits before entries: an entry attached without its exit would
+  // stash calls nobody reports.
+  const programs = [...obj.programs].sort(
+    (a, b) => Number(a.section.includes('/sys_enter_')) - Number(b.section.includes('/sys_enter_')),
+  );
   const links: Link[] = [];
   try {
-    for (const p of obj.programs) {
+    for (const p of programs) {
       const o = overrides[p.name];
       if (o === undefined) links.push(p.attach());
       else if (o.startsWith('raw_tracepoint:'))

@@ -1,8 +1,7 @@
 /** Decodes process monitor records (exec, fork, exit) into events. */
 import type { BootClock } from '../clock.ts';
-import type { BpfEvent, EventBase, EventType } from '../events.ts';
+import type { BpfEvent } from '../events.ts';
 import {
-  COMM_LEN,
   EventTypeId,
   EXEC,
   EXEC_ARGS_TRUNCATED,
@@ -13,33 +12,14 @@ import {
 } from '../layout/process.ts';
 import { decodeWaitStatus } from '../wait-status.ts';
 import { readCString, readStringList } from './cstring.ts';
+import { decodeHeader, u64 } from './header.ts';
 
 const H = HEADER.fields;
 const E = EXEC.fields;
 const F = FORK.fields;
 const X = EXIT.fields;
 
-function u64(v: DataView, off: number): number {
-  return v.getUint32(off, true) + v.getUint32(off + 4, true) * 4294967296;
-}
-
 export type DecodeResult = BpfEvent | { readonly error: string };
-
-function header(bytes: Uint8Array, v: DataView, off: number, type: EventType, clock: BootClock): EventBase {
-  const ktimeNs = u64(v, off + H.ktime_ns.offset);
-  return {
-    timeUs: clock.toWallUs(ktimeNs),
-    ktimeNs,
-    type,
-    pid: v.getUint32(off + H.pid.offset, true),
-    tid: v.getUint32(off + H.tid.offset, true),
-    ppid: v.getUint32(off + H.ppid.offset, true),
-    uid: v.getUint32(off + H.uid.offset, true),
-    gid: v.getUint32(off + H.gid.offset, true),
-    cgroupId: u64(v, off + H.cgroup_id.offset),
-    comm: readCString(bytes, off + H.comm.offset, COMM_LEN),
-  };
-}
 
 /** Decodes one record at [off, off+size). Malformed records give an error, never a throw. */
 export function decodeProcessRecord(
@@ -58,7 +38,7 @@ export function decodeProcessRecord(
       const flags = v.getUint32(off + E.flags.offset, true);
       const argsLen = Math.min(v.getUint32(off + E.args_len.offset, true), E.args.size);
       return {
-        ...header(bytes, v, off, 'exec', clock),
+        ...decodeHeader(bytes, v, off, 'exec', clock),
         type: 'exec',
         filename: readCString(bytes, off + E.filename.offset, E.filename.size),
         argv: readStringList(bytes, off + E.args.offset, argsLen),
@@ -71,7 +51,7 @@ export function decodeProcessRecord(
     case EventTypeId.fork: {
       if (size < FORK.size) return { error: `fork record of ${size} bytes, expected ${FORK.size}` };
       return {
-        ...header(bytes, v, off, 'fork', clock),
+        ...decodeHeader(bytes, v, off, 'fork', clock),
         type: 'fork',
         childPid: v.getUint32(off + F.child_pid.offset, true),
       };
@@ -79,7 +59,7 @@ export function decodeProcessRecord(
     case EventTypeId.exit: {
       if (size < EXIT.size) return { error: `exit record of ${size} bytes, expected ${EXIT.size}` };
       return {
-        ...header(bytes, v, off, 'exit', clock),
+        ...decodeHeader(bytes, v, off, 'exit', clock),
         type: 'exit',
         ...decodeWaitStatus(v.getUint32(off + X.exit_status.offset, true)),
         lifetimeNs: u64(v, off + X.lifetime_ns.offset),
