@@ -12,7 +12,13 @@ import { dbStats } from '../../../src/store/db-stats.ts';
 import { EventWriter } from '../../../src/store/event-writer.ts';
 import { LATEST_SCHEMA_VERSION } from '../../../src/store/migrations.ts';
 import { EVENT_TABLES } from '../../../src/store/tables/index.ts';
-import { execEvent, exitEvent, forkEvent, tempDir } from '../store/fixtures.ts';
+import {
+  execEvent,
+  exitEvent,
+  dropEvent as fixtureDropEvent,
+  forkEvent,
+  tempDir,
+} from '../store/fixtures.ts';
 
 process.env.TZ = 'UTC'; // times render in local time
 delete process.env.FORCE_COLOR; // db stats decides colour from the environment
@@ -51,36 +57,8 @@ function run(dbPath: string, args: string[]): Run {
   return result;
 }
 
-function dropEvent(over: Partial<DropEvent>): DropEvent {
-  return {
-    type: 'drop',
-    timeUs: T,
-    ktimeNs: 1,
-    pid: 0,
-    tid: 0,
-    ppid: 0,
-    uid: 0,
-    gid: 0,
-    cgroupId: 1,
-    comm: 'swapper/0',
-    reason: 2,
-    reasonName: 'NO_SOCKET',
-    location: '0xffffffff81a2b3c4',
-    len: 60,
-    ifindex: 2,
-    ifname: 'eth0',
-    netns: 4026531840,
-    protocol: 0x0800,
-    ipVersion: 4,
-    l4Proto: 6,
-    saddr: '192.168.1.10',
-    daddr: '10.0.0.5',
-    sport: 40000,
-    dport: 443,
-    icmpType: null,
-    icmpCode: null,
-    ...over,
-  };
+function dropEvent(over: Partial<DropEvent> = {}): DropEvent {
+  return fixtureDropEvent({ timeUs: T, ...over });
 }
 
 const EVENTS: BpfEvent[] = [

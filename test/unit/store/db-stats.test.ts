@@ -9,37 +9,26 @@ import { EventWriter } from '../../../src/store/event-writer.ts';
 import { LATEST_SCHEMA_VERSION } from '../../../src/store/migrations.ts';
 import { usedBytes } from '../../../src/store/retention.ts';
 import { EVENT_TABLES, tableFor } from '../../../src/store/tables/index.ts';
-import { execEvent, exitEvent, forkEvent, T0_US, tempDir } from './fixtures.ts';
+import {
+  execEvent,
+  exitEvent,
+  dropEvent as fixtureDropEvent,
+  forkEvent,
+  T0_US,
+  tempDir,
+} from './fixtures.ts';
 
 function dropEvent(timeUs: number): DropEvent {
-  return {
-    type: 'drop',
+  return fixtureDropEvent({
     timeUs,
-    ktimeNs: 1,
-    pid: 0,
-    tid: 0,
-    ppid: 0,
-    uid: 0,
-    gid: 0,
-    cgroupId: 1,
-    comm: 'swapper/0',
-    reason: 2,
-    reasonName: 'NO_SOCKET',
-    location: '0xffffffff81a2b3c4',
-    len: 60,
     ifindex: 1,
     ifname: 'lo',
-    netns: 4026531840,
-    protocol: 0x0800,
-    ipVersion: 4,
     l4Proto: 17,
     saddr: '127.0.0.1',
     daddr: '127.0.0.1',
     sport: 5353,
     dport: 9,
-    icmpType: null,
-    icmpCode: null,
-  };
+  });
 }
 
 test('a new database: every event table with no rows, the latest schema, a file on disk', (t) => {

@@ -6,38 +6,21 @@ import type { DropEvent } from '../../../src/domain/events.ts';
 import { openDatabase } from '../../../src/store/database.ts';
 import { queryEvents } from '../../../src/store/event-query.ts';
 import { EventWriter } from '../../../src/store/event-writer.ts';
-import { T0_US, tempDir, withoutKtime } from './fixtures.ts';
+import { dropEvent as fixtureDropEvent, T0_US, tempDir, withoutKtime } from './fixtures.ts';
 
 function dropEvent(over: Partial<DropEvent> = {}): DropEvent {
-  return {
-    type: 'drop',
-    timeUs: T0_US,
-    ktimeNs: 1,
-    pid: 0,
-    tid: 0,
-    ppid: 0,
-    uid: 0,
-    gid: 0,
-    cgroupId: 1,
+  return fixtureDropEvent({
     comm: 'swapper/1',
     reason: 3,
-    reasonName: 'NO_SOCKET',
-    location: '0xffffffff81a2b3c4',
     len: 52,
-    ifindex: 2,
-    ifname: 'eth0',
     netns: 4026531833,
-    protocol: 0x0800,
-    ipVersion: 4,
     l4Proto: 17,
     saddr: '10.0.0.1',
     daddr: '10.0.0.2',
     sport: 40001,
     dport: 9,
-    icmpType: null,
-    icmpCode: null,
     ...over,
-  };
+  });
 }
 
 test('a drop is stored and read back whole, its kernel address exact', (t) => {

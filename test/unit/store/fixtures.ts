@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ExecEvent, ExitEvent, ForkEvent } from '../../../src/domain/events.ts';
+import type { DropEvent, ExecEvent, ExitEvent, ForkEvent } from '../../../src/domain/events.ts';
 
 export const T0_US = 1_763_800_000_000_000; // 2025-11-22, a fixed wall-clock time
 
@@ -76,4 +76,37 @@ export function exitEvent(over: Partial<ExitEvent> = {}): ExitEvent {
 export function withoutKtime<E extends { ktimeNs: number }>(e: E): Omit<E, 'ktimeNs'> {
   const { ktimeNs: _, ...rest } = e;
   return rest;
+}
+
+/** A packet drop (the only family here with an address and port in the events view). */
+export function dropEvent(over: Partial<DropEvent> = {}): DropEvent {
+  return {
+    type: 'drop',
+    timeUs: T0_US,
+    ktimeNs: 1,
+    pid: 0,
+    tid: 0,
+    ppid: 0,
+    uid: 0,
+    gid: 0,
+    cgroupId: 1,
+    comm: 'swapper/0',
+    reason: 2,
+    reasonName: 'NO_SOCKET',
+    location: '0xffffffff81a2b3c4',
+    len: 60,
+    ifindex: 2,
+    ifname: 'eth0',
+    netns: 4026531840,
+    protocol: 0x0800,
+    ipVersion: 4,
+    l4Proto: 6,
+    saddr: '192.168.1.10',
+    daddr: '10.0.0.5',
+    sport: 40000,
+    dport: 443,
+    icmpType: null,
+    icmpCode: null,
+    ...over,
+  };
 }

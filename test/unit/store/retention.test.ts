@@ -7,40 +7,19 @@ import { openDatabase } from '../../../src/store/database.ts';
 import { countEvents, queryEvents } from '../../../src/store/event-query.ts';
 import { EventWriter } from '../../../src/store/event-writer.ts';
 import { Retention, usedBytes } from '../../../src/store/retention.ts';
-import { execEvent, forkEvent, T0_US, tempDir } from './fixtures.ts';
+import { execEvent, dropEvent as fixtureDropEvent, forkEvent, T0_US, tempDir } from './fixtures.ts';
 
 const S = 1_000_000; // one second in µs
 
 function dropEvent(over: Partial<DropEvent> = {}): DropEvent {
-  return {
-    type: 'drop',
-    timeUs: T0_US,
-    ktimeNs: 1,
-    pid: 0,
-    tid: 0,
-    ppid: 0,
-    uid: 0,
-    gid: 0,
-    cgroupId: 1,
-    comm: 'swapper/0',
-    reason: 2,
-    reasonName: 'NO_SOCKET',
-    location: '0xffffffff81a2b3c4',
-    len: 60,
+  return fixtureDropEvent({
     ifindex: 1,
     ifname: 'lo',
-    netns: 4026531840,
-    protocol: 0x0800,
-    ipVersion: 4,
-    l4Proto: 6,
     saddr: '127.0.0.1',
     daddr: '127.0.0.1',
-    sport: 40000,
     dport: 9,
-    icmpType: null,
-    icmpCode: null,
     ...over,
-  };
+  });
 }
 
 function open(t: Parameters<typeof tempDir>[0]): { db: DatabaseSync; path: string } {

@@ -3,48 +3,25 @@ import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import type { BpfEvent, DropEvent } from '../../../src/domain/events.ts';
+import type { BpfEvent } from '../../../src/domain/events.ts';
 import { openDatabase } from '../../../src/store/database.ts';
 import { countEvents, type EventFilter, queryEvents } from '../../../src/store/event-query.ts';
 import { summarizeEvents } from '../../../src/store/event-summary.ts';
 import { EventWriter } from '../../../src/store/event-writer.ts';
-import { execEvent, exitEvent, forkEvent, T0_US, tempDir } from './fixtures.ts';
+import {
+  execEvent,
+  exitEvent,
+  dropEvent as fixtureDropEvent,
+  forkEvent,
+  T0_US,
+  tempDir,
+} from './fixtures.ts';
 
 const S = 1_000_000;
 const at = (s: number): number => T0_US + s * S;
 
 /** A packet drop: the family whose rows carry an address and port in the `events` view. */
-function dropEvent(over: Partial<DropEvent> = {}): DropEvent {
-  return {
-    type: 'drop',
-    timeUs: T0_US,
-    ktimeNs: 1,
-    pid: 0,
-    tid: 0,
-    ppid: 0,
-    uid: 0,
-    gid: 0,
-    cgroupId: 1,
-    comm: 'swapper/0',
-    reason: 2,
-    reasonName: 'NO_SOCKET',
-    location: '0xffffffff81a2b3c4',
-    len: 60,
-    ifindex: 2,
-    ifname: 'eth0',
-    netns: 4026531840,
-    protocol: 0x0800,
-    ipVersion: 4,
-    l4Proto: 6,
-    saddr: '192.168.1.10',
-    daddr: '10.0.0.5',
-    sport: 40000,
-    dport: 443,
-    icmpType: null,
-    icmpCode: null,
-    ...over,
-  };
-}
+const dropEvent = fixtureDropEvent;
 
 function openWith(t: Parameters<typeof tempDir>[0], events: readonly BpfEvent[]): DatabaseSync {
   const db = openDatabase(join(tempDir(t), 'events.db'));
