@@ -32,10 +32,10 @@ export class Pipeline {
     return this.#received;
   }
 
-  /** The sink monitors push into. */
-  readonly sink = (events: BpfEvent[]): void => {
+  /** The sink monitors push into; priority monitors (process) may use the queue's reserve. */
+  readonly sink = (events: BpfEvent[], priority = false): void => {
     this.#received += events.length;
-    this.#writer.enqueue(events);
+    this.#writer.enqueue(events, priority);
     if (this.#writer.stats.queued >= this.#opts.flushAt && !this.#immediate) {
       this.#immediate = setImmediate(() => {
         this.#immediate = undefined;

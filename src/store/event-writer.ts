@@ -15,6 +15,8 @@ import { EVENT_TABLES } from './tables/index.ts';
 export interface EventWriterOptions {
   /** Events held in memory at most; beyond this, new events are dropped and counted. */
   readonly maxQueue?: number;
+  /** Extra room beyond maxQueue for priority events (default: a quarter of maxQueue). */
+  readonly priorityReserve?: number;
 }
 
 export interface EventWriterStats {
@@ -42,6 +44,7 @@ const SQLITE_MISMATCH = 20;
 export class EventWriter {
   readonly #db: DatabaseSync;
   readonly #maxQueue: number;
+  readonly #priorityReserve: number;
   /** Per event type: its prepared insert and how to bind its own columns. */
   readonly #inserts = new Map<string, { stmt: StatementSync; values: TypeMapping['values'] }>();
   // A queue with a moving head: flushing from the front is O(batch), not O(queue).
@@ -53,6 +56,7 @@ export class EventWriter {
   constructor(db: DatabaseSync, options: EventWriterOptions = {}) {
     this.#db = db;
     this.#maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE;
+    this.#priorityReserve = options.priorityReserve ?? Math.ceil(this.#maxQueue / 4);
     try {
       for (const table of EVENT_TABLES) {
         for (const m of table.mappings) {
@@ -96,9 +100,14 @@ export class EventWriter {
     return this.#queue.length - this.#head;
   }
 
-  /** Queues events for the next flush; what does not fit is dropped and counted. */
-  enqueue(events: readonly BpfEvent[]): void {
-    const room = this.#maxQueue - this.queued;
+  /**
+   * Queues events for the next flush; what does not fit is dropped and
+   * counted. Priority events (process lifecycle) may use a reserve beyond
+   * maxQueue, so a flood of other events cannot cost them.
+   */
+  enqueue(events: readonly BpfEvent[], priority = false): void {
+    const limit = priority ? this.#maxQueue + this.#priorityReserve : this.#maxQueue;
+    const room = limit - this.queued;
     const n = Math.min(Math.max(room, 0), events.length);
     for (let i = 0; i < n; i++) this.#queue.push(events[i]!);
     this.#stats.queueDropped += events.length - n;

@@ -2,7 +2,8 @@
 import type { BpfEvent } from '../../domain/events.ts';
 import type { RingStats } from '../../ebpf/index.ts';
 
-export type EventSink = (events: BpfEvent[]) => void;
+/** Receives decoded events; `priority` events may use the store queue's reserve. */
+export type EventSink = (events: BpfEvent[], priority?: boolean) => void;
 
 export type MonitorState = 'stopped' | 'running' | 'failed';
 

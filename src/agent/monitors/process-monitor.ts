@@ -25,6 +25,7 @@ export function processMonitor(opts: ProcessMonitorOptions, deps: RingMonitorDep
       ...(opts.attach ? { attachOverrides: opts.attach } : {}),
       dropTypes: Object.values(EventTypeId),
       decode: (bytes, view, off, size) => decodeProcessRecord(bytes, view, off, size, clock),
+      priority: true,
       configure: (spec, kernel) => {
         // 6.16+ passes group_dead to sched_process_exit; older kernels use the live-thread count.
         if ((kernel.tracepointArgs('sched_process_exit') ?? 1) >= 2)

@@ -38,6 +38,8 @@ export interface RingMonitorSpec {
   /** Kernel event type ids whose drop counters to sum. */
   readonly dropTypes: readonly number[];
   readonly decode: RecordDecoder;
+  /** Process lifecycle events: never dropped in userspace because of other monitors' floods. */
+  readonly priority?: boolean;
   /** Before load: globals, map sizes, which programs load. */
   readonly configure?: (spec: BpfObjectSpec, kernel: Kernel) => void;
   /** After load: fill policy/filter maps. */
@@ -130,6 +132,7 @@ export class RingMonitor implements Monitor {
       this.#drops = obj.typedMap(s.dropsMap, u32, u64n);
       s.prepare?.(obj);
       const decode = s.decode;
+      const priority = s.priority ?? false;
       this.#ring = RingBuffer.open(bridge, obj.map(s.ringMap), (batch) => {
         const events: BpfEvent[] = [];
         forEachRecord(batch, (view, off, size) => {
@@ -143,7 +146,7 @@ export class RingMonitor implements Monitor {
           }
         });
         this.#events += events.length;
-        if (events.length) sink(events);
+        if (events.length) sink(events, priority);
       });
       this.#links = s.attach ? s.attach(obj) : attachAll(obj, s.attachOverrides ?? {});
       this.#state = 'running';

@@ -73,6 +73,22 @@ test('queue overflow is counted, not thrown, and keeps the oldest events', (t) =
   assert.equal(writer.stats.queueDropped, 3, 'room again after a flush');
 });
 
+test('priority events use the reserve beyond maxQueue; others are dropped at maxQueue', (t) => {
+  const { db } = openTemp(t);
+  const writer = new EventWriter(db, { maxQueue: 4, priorityReserve: 3 });
+  writer.enqueue(Array.from({ length: 6 }, (_, i) => forkEvent({ childPid: i })));
+  assert.equal(writer.stats.queued, 4);
+  assert.equal(writer.stats.queueDropped, 2, 'a flood stops at maxQueue');
+  writer.enqueue([execEvent(), execEvent()], true);
+  assert.equal(writer.stats.queued, 6, 'priority events still fit');
+  assert.equal(writer.stats.queueDropped, 2);
+  writer.enqueue([execEvent(), execEvent()], true);
+  assert.equal(writer.stats.queued, 7, 'the reserve is bounded too');
+  assert.equal(writer.stats.queueDropped, 3);
+  writer.enqueue([forkEvent()]);
+  assert.equal(writer.stats.queueDropped, 4, 'ordinary events find no room in the reserve');
+});
+
 test('flush(maxRows) writes at most maxRows, in queue order', (t) => {
   const { db } = openTemp(t);
   const writer = new EventWriter(db);
