@@ -3,22 +3,21 @@
  * and a shutdown that loses nothing (detach, drain rings, flush, close).
  */
 import { mkdirSync } from 'node:fs';
-import type { DatabaseSync } from 'node:sqlite';
 import { BootClock } from '../domain/clock.ts';
-import { Kernel, type NativeBridge, nativeBridge } from '../ebpf/index.ts';
-import { openDatabase } from '../store/database.ts';
-import { EventWriter } from '../store/event-writer.ts';
-import type { Retention } from '../store/retention.ts';
+import type { DecoderSpec } from '../domain/decode/registry.ts';
+import { Kernel, nativeBridge } from '../ebpf/index.ts';
+import { reconcileAtStart } from '../manager/startup.ts';
 import type { Config } from './config.ts';
 import { firstBlocker, hostChecks, kernelChecks } from './doctor.ts';
 import { AgentError } from './errors.ts';
+import { createMonitors } from './monitor-set.ts';
 import type { Monitor, MonitorStatus } from './monitors/monitor.ts';
-import { MONITOR_DEFINITIONS } from './monitors/registry.ts';
 import { ensureMounts } from './mounts.ts';
-import { Pipeline } from './pipeline.ts';
-import { scheduleRetention } from './retention-task.ts';
 import { type MonitorSnapshot, writeStatus } from './status-file.ts';
 import { statusLine, type Totals } from './status-line.ts';
+import type { StoreBackend } from './store-backend/backend.ts';
+import { InProcessStore } from './store-backend/in-process.ts';
+import { WorkerStore } from './store-backend/worker.ts';
 
 export interface AgentIo {
   /** Operator messages (one line each). */
@@ -29,25 +28,14 @@ export interface AgentIo {
 
 const CLOCK_REFRESH_MS = 60_000;
 
-function latencyMs(w: EventWriter): { p50: number; p99: number; max: number; count: number } {
-  const h = w.latencyUs;
-  const ms = (us: number): number => Math.round(us / 100) / 10;
-  return { p50: ms(h.quantile(0.5)), p99: ms(h.quantile(0.99)), max: ms(h.max), count: h.count };
-}
-
 export class Agent {
   readonly #config: Config;
   readonly #io: AgentIo;
-  #bridge: NativeBridge | undefined;
-  #db: DatabaseSync | undefined;
-  #writer: EventWriter | undefined;
-  #pipeline: Pipeline | undefined;
+  #store: StoreBackend | undefined;
   #monitors: Monitor[] = [];
-  #timers: NodeJS.Timeout[] = [];
-  #retention: Retention | undefined;
   #failed: MonitorSnapshot[] = [];
-  #writeStatus: ((stoppedAtMs?: number) => void) | undefined;
-  #stopped = false;
+  #timers: NodeJS.Timeout[] = [];
+  #stopping: Promise<Totals> | undefined;
   readonly #startedAtMs = Date.now();
   #rates = new Map<string, { events: number; at: number; perSecond: number }>();
 
@@ -57,70 +45,60 @@ export class Agent {
   }
 
   /** Checks the host, opens the store and starts every enabled monitor. */
-  start(): void {
+  async start(): Promise<void> {
     const blocker = firstBlocker(hostChecks());
     if (blocker) throw new AgentError('PREFLIGHT', `${blocker.name}: ${blocker.detail} — ${blocker.fix}`);
-    this.#bridge = nativeBridge();
-    const kernel = new Kernel(this.#bridge);
+    const bridge = nativeBridge();
+    const kernel = new Kernel(bridge);
     for (const m of ensureMounts(kernel)) {
       if (m.note) this.#io.log(`${m.fs} at ${m.target}: ${m.note}`);
     }
     const kBlocker = firstBlocker(kernelChecks(kernel));
     if (kBlocker) throw new AgentError('PREFLIGHT', `${kBlocker.name}: ${kBlocker.detail} — ${kBlocker.fix}`);
-
     mkdirSync(this.#config.runtimeDir, { recursive: true, mode: 0o700 });
-    this.#db = openDatabase(this.#config.database);
-    this.#writer = new EventWriter(this.#db, { maxQueue: this.#config.store.maxQueue });
-    this.#pipeline = new Pipeline(this.#writer, {
-      flushIntervalMs: this.#config.store.flushIntervalMs,
-      onWriteError: (msg) => this.#io.log(`store write failed (will retry): ${msg}`),
-    });
-    this.#pipeline.start();
+    reconcileAtStart(bridge, this.#config, this.#io.log);
 
     const clock = new BootClock(kernel.bootOffsetNs());
-    this.#timers.push(setInterval(() => clock.update(kernel.bootOffsetNs()), CLOCK_REFRESH_MS));
+    const log = this.#io.log;
+    const created = createMonitors(
+      this.#config,
+      {
+        bridge,
+        kernel,
+        clock,
+        onDecodeError: (name, msg) => log(`monitor ${name}: undecodable record: ${msg}`),
+      },
+      log,
+    );
+    this.#failed = created.failed;
 
-    const ctx = {
-      bridge: this.#bridge,
-      kernel,
-      clock,
-      onDecodeError: (name: string, msg: string) =>
-        this.#io.log(`monitor ${name}: undecodable record: ${msg}`),
-    };
-    const candidates: Monitor[] = [];
-    const monitorConfig = this.#config.monitors as Record<string, { enabled: boolean } | undefined>;
-    for (const def of MONITOR_DEFINITIONS) {
-      const cfg = monitorConfig[def.name];
-      if (!cfg?.enabled) continue;
+    const decoders = created.monitors.flatMap((m): [string, DecoderSpec][] =>
+      m.decoder ? [[m.name, m.decoder]] : [],
+    );
+    this.#store = this.#config.store.worker
+      ? await WorkerStore.start(this.#config, kernel.bootOffsetNs(), decoders, log)
+      : new InProcessStore(this.#config, log);
+    const store = this.#store;
+    this.#timers.push(
+      setInterval(() => {
+        const offset = kernel.bootOffsetNs();
+        clock.update(offset);
+        store.updateClock(offset);
+      }, CLOCK_REFRESH_MS),
+    );
+
+    for (const m of created.monitors) {
       try {
-        candidates.push(def.create(cfg, ctx));
-      } catch (err) {
-        const error = (err as Error).message;
-        this.#io.log(`monitor ${def.name} cannot be created: ${error}`);
-        this.#failed.push({
-          name: def.name,
-          state: 'failed',
-          error,
-          events: 0,
-          kernelDrops: 0,
-          decodeErrors: 0,
-          attached: [],
-          eventsPerSecond: 0,
-        });
-      }
-    }
-    for (const m of candidates) {
-      try {
-        m.start(this.#pipeline.sink);
+        m.start(store.sink, store.raw);
         this.#monitors.push(m);
       } catch (err) {
         // One monitor failing must not stop the others; status names the failure.
-        this.#io.log(`monitor ${m.name} failed: ${(err as Error).message}`);
+        log(`monitor ${m.name} failed: ${(err as Error).message}`);
         this.#failed.push({ ...m.status(), eventsPerSecond: 0 });
       }
     }
     if (this.#monitors.length === 0) {
-      this.stop();
+      await this.stop();
       throw new AgentError(
         'NO_MONITORS',
         'no monitor could start (see the messages above); nothing to capture',
@@ -128,8 +106,7 @@ export class Agent {
     }
     this.#startStatusLine();
     this.#startStatusFile();
-    this.#startRetention();
-    this.#io.log(
+    log(
       `agent ready: monitors ${this.#monitors.map((m) => m.name).join(', ')}; database ${this.#config.database}`,
     );
   }
@@ -164,68 +141,65 @@ export class Agent {
     });
   }
 
-  #startStatusFile(): void {
-    this.#writeStatus = (stoppedAtMs?: number): void => {
-      const s = this.#writer?.stats;
-      try {
-        writeStatus(this.#config.runtimeDir, {
-          pid: process.pid,
-          startedAtMs: this.#startedAtMs,
-          updatedAtMs: Date.now(),
-          ...(stoppedAtMs ? { stoppedAtMs } : {}),
-          database: this.#config.database,
-          monitors: [...this.#snapshots(), ...this.#failed],
-          store: {
-            stored: s?.rowsWritten ?? 0,
-            queued: s?.queued ?? 0,
-            queueDropped: s?.queueDropped ?? 0,
-            writeFailures: s?.writeFailures ?? 0,
-            ...(this.#writer ? { latencyMs: latencyMs(this.#writer) } : {}),
-            ...(s?.lastError ? { lastError: s.lastError } : {}),
-          },
-          retention: {
-            deletedByAge: this.#retention?.stats.deletedByAge ?? 0,
-            deletedBySize: this.#retention?.stats.deletedBySize ?? 0,
-            failures: this.#retention?.stats.failures ?? 0,
-          },
-        });
-      } catch (err) {
-        this.#io.log(`cannot write status file: ${(err as Error).message}`);
-      }
-    };
-    const write = this.#writeStatus;
-    write();
-    this.#timers.push(setInterval(() => write(), 1000));
+  #writeStatus(stoppedAtMs?: number): void {
+    const c = this.#store?.counters();
+    try {
+      writeStatus(this.#config.runtimeDir, {
+        pid: process.pid,
+        startedAtMs: this.#startedAtMs,
+        updatedAtMs: Date.now(),
+        ...(stoppedAtMs ? { stoppedAtMs } : {}),
+        database: this.#config.database,
+        monitors: [...this.#snapshots(), ...this.#failed],
+        store: {
+          stored: c?.stored ?? 0,
+          queued: c?.queued ?? 0,
+          queueDropped: c?.queueDropped ?? 0,
+          writeFailures: c?.writeFailures ?? 0,
+          ...(c ? { latencyMs: c.latencyMs } : {}),
+          ...(c?.lastError ? { lastError: c.lastError } : {}),
+        },
+        retention: c?.retention ?? { deletedByAge: 0, deletedBySize: 0, failures: 0 },
+      });
+    } catch (err) {
+      this.#io.log(`cannot write status file: ${(err as Error).message}`);
+    }
   }
 
-  #startRetention(): void {
-    if (!this.#db) return;
-    const task = scheduleRetention(this.#db, this.#config.retention, () => this.#stopped);
-    if (!task) return;
-    this.#retention = task.retention;
-    this.#timers.push(task.timer);
+  #startStatusFile(): void {
+    this.#writeStatus();
+    this.#timers.push(setInterval(() => this.#writeStatus(), 1000));
   }
 
   totals(): Totals {
-    const s = this.#writer?.stats;
+    const c = this.#store?.counters();
     const mons = this.monitors();
     return {
       events: mons.reduce((a, m) => a + m.events, 0),
-      stored: s?.rowsWritten ?? 0,
+      stored: c?.stored ?? 0,
       kernelDrops: mons.reduce((a, m) => a + m.kernelDrops, 0),
-      queueDropped: s?.queueDropped ?? 0,
-      writeFailures: s?.writeFailures ?? 0,
+      queueDropped: c?.queueDropped ?? 0,
+      writeFailures: c?.writeFailures ?? 0,
     };
   }
 
+  /** Monitor status; where the store decodes, its event and decode-error counts are the truth. */
   monitors(): MonitorStatus[] {
-    return this.#monitors.map((m) => m.status());
+    const decoded = this.#store?.counters().monitors;
+    return this.#monitors.map((m) => {
+      const s = m.status();
+      const d = decoded?.get(m.name);
+      return d ? { ...s, events: d.events, decodeErrors: d.decodeErrors } : s;
+    });
   }
 
   /** Detach, drain, flush, close. Idempotent. */
-  stop(): Totals {
-    if (this.#stopped) return this.totals();
-    this.#stopped = true;
+  stop(): Promise<Totals> {
+    if (!this.#stopping) this.#stopping = this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<Totals> {
     for (const t of this.#timers) clearInterval(t);
     this.#timers = [];
     if (this.#io.tty) this.#io.tty.write('\r\x1b[K');
@@ -236,11 +210,8 @@ export class Agent {
         this.#io.log(`monitor ${m.name} did not stop cleanly: ${(err as Error).message}`);
       }
     }
-    this.#pipeline?.stop();
-    this.#writeStatus?.(Date.now());
-    const totals = this.totals();
-    this.#db?.close();
-    this.#db = undefined;
-    return totals;
+    await this.#store?.stop();
+    this.#writeStatus(Date.now());
+    return this.totals();
   }
 }

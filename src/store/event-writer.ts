@@ -5,7 +5,7 @@
  * is retried on the next flush.
  */
 
-import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import type { BpfEvent } from '../domain/events.ts';
 import { LogHistogram } from '../domain/histogram.ts';
 import { StoreError, sqliteMessage, sqlitePrimaryCode } from './store-error.ts';
@@ -45,8 +45,14 @@ export class EventWriter {
   readonly #db: DatabaseSync;
   readonly #maxQueue: number;
   readonly #priorityReserve: number;
-  /** Per event type: its prepared insert and how to bind its own columns. */
-  readonly #inserts = new Map<string, { stmt: StatementSync; values: TypeMapping['values'] }>();
+  /**
+   * Per event type: a one-row insert, a ROWS_PER_STATEMENT-row insert (for
+   * runs of that type: one native call per run instead of per row, measured
+   * about 1.75x faster), and how to bind the type's own columns.
+   */
+  readonly #inserts = new Map<string, Insert>();
+  /** Reused parameter array for multi-row inserts. */
+  readonly #args: SQLInputValue[] = [];
   // A queue with a moving head: flushing from the front is O(batch), not O(queue).
   #queue: BpfEvent[] = [];
   #head = 0;
@@ -61,8 +67,13 @@ export class EventWriter {
       for (const table of EVENT_TABLES) {
         for (const m of table.mappings) {
           const cols = [...COMMON_COLUMNS, ...m.columns];
-          const sql = `INSERT INTO ${table.name} (${cols.join(', ')}) VALUES (${qs(cols.length)})`;
-          this.#inserts.set(m.type, { stmt: db.prepare(sql), values: m.values });
+          const head = `INSERT INTO ${table.name} (${cols.join(', ')}) VALUES `;
+          const row = `(${qs(cols.length)})`;
+          this.#inserts.set(m.type, {
+            one: db.prepare(head + row),
+            many: db.prepare(head + Array(ROWS_PER_STATEMENT).fill(row).join(', ')),
+            values: m.values,
+          });
         }
       }
       this.#nextId = readMaxId(db) + 1;
@@ -126,7 +137,13 @@ export class EventWriter {
       db.exec('BEGIN IMMEDIATE');
       const q = this.#queue;
       const end = this.#head + n;
-      for (let i = this.#head; i < end; i++) {
+      for (let i = this.#head; i < end; ) {
+        // A full run of one type goes in one statement; on a bad row, row by row below.
+        if (i + ROWS_PER_STATEMENT <= end && this.#tryMany(id, q, i)) {
+          i += ROWS_PER_STATEMENT;
+          id += ROWS_PER_STATEMENT;
+          continue;
+        }
         try {
           this.#insert(id, q[i]!);
           id++;
@@ -136,6 +153,7 @@ export class EventWriter {
           rejected++;
           lastRejection = `event rejected: ${sqliteMessage(err)}`;
         }
+        i++;
       }
       db.exec('COMMIT');
     } catch (err) {
@@ -172,12 +190,38 @@ export class EventWriter {
     }
   }
 
+  /**
+   * Inserts q[i, i+ROWS_PER_STATEMENT) in one statement when they share a type.
+   * False when they do not, or when a row is bad (nothing was inserted then:
+   * the statement failed whole, and the caller goes row by row).
+   */
+  #tryMany(id: number, q: readonly BpfEvent[], i: number): boolean {
+    const type = q[i]!.type;
+    for (let k = 1; k < ROWS_PER_STATEMENT; k++) if (q[i + k]!.type !== type) return false;
+    const ins = this.#inserts.get(type);
+    if (!ins) return false;
+    const args = this.#args;
+    args.length = 0;
+    for (let k = 0; k < ROWS_PER_STATEMENT; k++) {
+      const e = q[i + k]!;
+      args.push(id + k, e.timeUs, e.type, e.pid, e.tid, e.ppid, e.uid, e.gid, e.cgroupId, e.comm);
+      for (const v of ins.values(e)) args.push(v);
+    }
+    try {
+      ins.many.run(...args);
+      return true;
+    } catch (err) {
+      if (isRowError(err)) return false;
+      throw err;
+    }
+  }
+
   #insert(id: number, e: BpfEvent): void {
     const ins = this.#inserts.get(e.type);
     // An event type with no table: a row error, not a reason to stall the queue.
     if (!ins) throw new RowError(`no table for event type ${JSON.stringify(e.type)}`);
     // Positional parameters in column order: common columns, then the type's own.
-    ins.stmt.run(
+    ins.one.run(
       id,
       e.timeUs,
       e.type,
@@ -205,6 +249,15 @@ export class EventWriter {
 }
 
 class RowError extends Error {}
+
+interface Insert {
+  readonly one: StatementSync;
+  readonly many: StatementSync;
+  readonly values: TypeMapping['values'];
+}
+
+/** Rows per multi-row insert (parameters stay far below SQLite's 32766 limit). */
+const ROWS_PER_STATEMENT = 32;
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 

@@ -6,15 +6,13 @@ import { closeSync, openSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import type { BootClock } from '../../domain/clock.ts';
-import { decodeDnsRecord } from '../../domain/decode/dns.ts';
-import { DnsQueryLinker } from '../../domain/dns-link.ts';
 import { DNS_TYPE_ID } from '../../domain/layout/dns.ts';
 import type { BpfObject, Link } from '../../ebpf/index.ts';
 import { cgroup2Root } from '../cgroup.ts';
 import { AgentError } from '../errors.ts';
 import { ringBufferBytes } from './config-schema.ts';
 import { defineMonitor } from './definition.ts';
-import { type RecordDecoder, RingMonitor, type RingMonitorDeps } from './ring-monitor.ts';
+import { RingMonitor, type RingMonitorDeps } from './ring-monitor.ts';
 
 export interface DnsMonitorOptions {
   readonly clock: BootClock;
@@ -23,19 +21,7 @@ export interface DnsMonitorOptions {
   readonly cgroupPath?: string | undefined;
 }
 
-/** Decoder that also links answers to the pid of their query. */
-export function linkingDnsDecoder(clock: BootClock, linker: DnsQueryLinker): RecordDecoder {
-  return (bytes, view, off, size) => {
-    const e = decodeDnsRecord(bytes, view, off, size, clock);
-    if ('error' in e) return e;
-    if (e.type === 'dns_query') {
-      // Only egress knows the sender: ingress queries (this host serving DNS) have no pid.
-      if (e.direction === 'egress' && e.pid > 0) linker.query(e.dnsId, e.clientPort, e.pid, e.ktimeNs);
-      return e;
-    }
-    return { ...e, queryPid: linker.answer(e.dnsId, e.clientPort, e.ktimeNs) };
-  };
-}
+export { linkingDnsDecoder } from '../../domain/decode/registry.ts';
 
 export function dnsMonitor(opts: DnsMonitorOptions, deps: RingMonitorDeps): RingMonitor {
   const root = cgroup2Root();
@@ -52,7 +38,8 @@ export function dnsMonitor(opts: DnsMonitorOptions, deps: RingMonitorDeps): Ring
       dropsMap: 'dns_drops',
       ringBufferBytes: opts.ringBufferBytes,
       dropTypes: [DNS_TYPE_ID],
-      decode: linkingDnsDecoder(opts.clock, new DnsQueryLinker()),
+      decoder: { family: 'dns' },
+      clock: opts.clock,
       configure: (spec) => {
         // At the root every loopback datagram is seen leaving its sender: report it once.
         spec.setGlobal('skip_loopback_ingress', path !== undefined && path === root);

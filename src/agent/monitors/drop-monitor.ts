@@ -1,7 +1,6 @@
 /** Packet drop monitor: skb:kfree_skb with the kernel's drop reason, rate-limited in the kernel. */
 import { z } from 'zod';
 import type { BootClock } from '../../domain/clock.ts';
-import { decodeDropRecord } from '../../domain/decode/drop.ts';
 import { dropReasonNames } from '../../domain/drop-reasons.ts';
 import { DROP_CTR_SUPPRESSED, DROP_TYPE_ID } from '../../domain/layout/drop.ts';
 import { type BpfObject, sumPerCpu, u32, u64n } from '../../ebpf/index.ts';
@@ -52,7 +51,8 @@ export function dropMonitor(opts: DropMonitorOptions, deps: RingMonitorDeps): Ri
       dropsMap: 'drop_drops',
       ringBufferBytes: opts.ringBufferBytes,
       dropTypes: [DROP_TYPE_ID],
-      decode: (bytes, view, off, size) => decodeDropRecord(bytes, view, off, size, clock, names),
+      decoder: { family: 'drop', names },
+      clock,
       configure: (spec, kernel) => {
         const b = tokenBucket(opts.maxEventsPerSecond, kernel.possibleCpus());
         spec.setGlobal('cost_ns', b.costNs);

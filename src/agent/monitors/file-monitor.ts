@@ -7,7 +7,6 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { BootClock } from '../../domain/clock.ts';
-import { decodeFileRecord } from '../../domain/decode/file.ts';
 import {
   encodeFileConfig,
   encodeFilePrefix,
@@ -123,7 +122,8 @@ export function fileMonitor(opts: FileMonitorOptions, deps: RingMonitorDeps): Ri
       dropsMap: 'file_drops',
       ringBufferBytes: opts.ringBufferBytes,
       dropTypes: Object.values(FileEventTypeId),
-      decode: (b, view, off, size) => decodeFileRecord(b, view, off, size, clock),
+      decoder: { family: 'file' },
+      clock,
       configure: (spec) => skipMissingSyscalls(spec),
       prepare: (obj) => writeFileFilters(obj, opts),
       counters: fileFilteredCounters,

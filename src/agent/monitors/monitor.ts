@@ -1,4 +1,5 @@
 /** A monitor: one kernel program family feeding decoded events to a sink. */
+import type { DecoderSpec } from '../../domain/decode/registry.ts';
 import type { BpfEvent } from '../../domain/events.ts';
 import type { RingStats } from '../../ebpf/index.ts';
 
@@ -23,10 +24,18 @@ export interface MonitorStatus {
   readonly counters?: Readonly<Record<string, number>>;
 }
 
+/** Raw record batches (a copy the receiver owns), for a store that decodes them. */
+export type RawBatchSink = (monitor: string, bytes: Uint8Array, count: number, priority: boolean) => void;
+
 export interface Monitor {
   readonly name: string;
-  /** Loads and attaches; throws on failure (the agent keeps other monitors running). */
-  start(sink: EventSink): void;
+  /** How its records decode, for a store that decodes them (see RingMonitor's raw mode). */
+  readonly decoder?: DecoderSpec;
+  /**
+   * Loads and attaches; throws on failure (the agent keeps other monitors
+   * running). With `raw`, record batches go there undecoded instead of `sink`.
+   */
+  start(sink: EventSink, raw?: RawBatchSink): void;
   /** Detaches, delivers what is still in the ring, and releases everything. */
   stop(): void;
   status(): MonitorStatus;

@@ -5,7 +5,6 @@
  */
 import { z } from 'zod';
 import type { BootClock } from '../../domain/clock.ts';
-import { decodeNetRecord } from '../../domain/decode/net.ts';
 import { NetEventTypeId } from '../../domain/layout/net.ts';
 import { type BpfObject, bytes, u32 } from '../../ebpf/index.ts';
 import { AgentError } from '../errors.ts';
@@ -49,7 +48,8 @@ export function netMonitor(opts: NetMonitorOptions, deps: RingMonitorDeps): Ring
       dropsMap: 'net_drops',
       ringBufferBytes: opts.ringBufferBytes,
       dropTypes: Object.values(NetEventTypeId),
-      decode: (b, view, off, size) => decodeNetRecord(b, view, off, size, clock),
+      decoder: { family: 'net' },
+      clock,
       prepare: (obj) => writeNetExcludedPids(obj, pids),
     },
     deps,

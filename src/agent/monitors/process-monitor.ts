@@ -1,7 +1,6 @@
 /** Process monitor: exec, fork and exit from raw scheduler tracepoints. */
 import { z } from 'zod';
 import type { BootClock } from '../../domain/clock.ts';
-import { decodeProcessRecord } from '../../domain/decode/process.ts';
 import { EventTypeId } from '../../domain/layout/process.ts';
 import { attachOverrides, ringBufferBytes } from './config-schema.ts';
 import { defineMonitor } from './definition.ts';
@@ -24,7 +23,8 @@ export function processMonitor(opts: ProcessMonitorOptions, deps: RingMonitorDep
       ringBufferBytes: opts.ringBufferBytes,
       ...(opts.attach ? { attachOverrides: opts.attach } : {}),
       dropTypes: Object.values(EventTypeId),
-      decode: (bytes, view, off, size) => decodeProcessRecord(bytes, view, off, size, clock),
+      decoder: { family: 'process' },
+      clock,
       priority: true,
       configure: (spec, kernel) => {
         // 6.16+ passes group_dead to sched_process_exit; older kernels use the live-thread count.

@@ -4,6 +4,8 @@
  * drain on stop. Each monitor family supplies its object, decoder and
  * attach/configure steps; failures stay inside the monitor.
  */
+import type { BootClock } from '../../domain/clock.ts';
+import { createDecoder, type DecoderSpec } from '../../domain/decode/registry.ts';
 import type { BpfEvent } from '../../domain/events.ts';
 import {
   type BpfMap,
@@ -18,15 +20,11 @@ import {
   u64n,
 } from '../../ebpf/index.ts';
 import { bpfObjectPath } from '../paths.ts';
-import type { EventSink, Monitor, MonitorStatus } from './monitor.ts';
+import type { EventSink, Monitor, MonitorStatus, RawBatchSink } from './monitor.ts';
 
-/** Decodes one record at [off, off+size) of the batch. */
-export type RecordDecoder = (
-  bytes: Uint8Array,
-  view: DataView,
-  off: number,
-  size: number,
-) => BpfEvent | { readonly error: string } | null;
+export type { RecordDecoder } from '../../domain/decode/registry.ts';
+
+export type { RawBatchSink } from './monitor.ts';
 
 export interface RingMonitorSpec {
   readonly name: string;
@@ -37,7 +35,10 @@ export interface RingMonitorSpec {
   readonly ringBufferBytes: number;
   /** Kernel event type ids whose drop counters to sum. */
   readonly dropTypes: readonly number[];
-  readonly decode: RecordDecoder;
+  /** How this monitor's records decode (a plain description: it can cross to a worker). */
+  readonly decoder: DecoderSpec;
+  /** Kernel boot time to wall time, for local decoding. */
+  readonly clock: BootClock;
   /** Process lifecycle events: never dropped in userspace because of other monitors' floods. */
   readonly priority?: boolean;
   /** Before load: globals, map sizes, which programs load. */
@@ -99,6 +100,7 @@ export class RingMonitor implements Monitor {
   #links: Link[] = [];
   #drops: BpfMap<number, number> | undefined;
   #events = 0;
+  #rawRecords = 0;
   #decodeErrors = 0;
   #lastDrops = 0;
   #state: MonitorStatus['state'] = 'stopped';
@@ -115,7 +117,11 @@ export class RingMonitor implements Monitor {
     return this.#obj;
   }
 
-  start(sink: EventSink): void {
+  get decoder(): DecoderSpec {
+    return this.#spec.decoder;
+  }
+
+  start(sink: EventSink, raw?: RawBatchSink): void {
     const { bridge, kernel } = this.#deps;
     const s = this.#spec;
     try {
@@ -131,9 +137,15 @@ export class RingMonitor implements Monitor {
       const obj = this.#obj;
       this.#drops = obj.typedMap(s.dropsMap, u32, u64n);
       s.prepare?.(obj);
-      const decode = s.decode;
       const priority = s.priority ?? false;
+      const decode = createDecoder(s.decoder, s.clock);
       this.#ring = RingBuffer.open(bridge, obj.map(s.ringMap), (batch) => {
+        if (raw) {
+          // One copy per batch; the receiver decodes off the event loop.
+          raw(this.name, batch.bytes.slice(0, batch.length), batch.count, priority);
+          this.#rawRecords += batch.count;
+          return;
+        }
         const events: BpfEvent[] = [];
         forEachRecord(batch, (view, off, size) => {
           const r = decode(batch.bytes, view, off, size);
@@ -217,7 +229,7 @@ export class RingMonitor implements Monitor {
       name: this.name,
       state: this.#state,
       ...(this.#error ? { error: this.#error } : {}),
-      events: this.#events,
+      events: this.#events + this.#rawRecords,
       kernelDrops: this.kernelDrops(),
       decodeErrors: this.#decodeErrors,
       ...(this.#ring ? { ring: this.#ring.stats() } : {}),

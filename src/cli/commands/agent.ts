@@ -28,18 +28,18 @@ ring buffers are stored, and the database is closed.`,
         process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}bpfwarden: ${line}\n`);
       };
       const agent = new Agent(config, { log, ...(process.stderr.isTTY ? { tty: process.stderr } : {}) });
-      agent.start();
+      await agent.start();
       await new Promise<void>((resolve) => {
-        const stop = (sig: string): void => {
+        const stop = async (sig: string): Promise<void> => {
           log(`${sig}: stopping`);
-          const t = agent.stop();
+          const t = await agent.stop();
           log(
             `stopped: ${t.events} events captured, ${t.stored} stored, lost ${t.kernelDrops + t.queueDropped} (kernel ${t.kernelDrops}, queue ${t.queueDropped})`,
           );
           resolve();
         };
-        process.once('SIGINT', () => stop('SIGINT'));
-        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => void stop('SIGINT'));
+        process.once('SIGTERM', () => void stop('SIGTERM'));
         process.on('SIGHUP', () => log('SIGHUP: nothing to reload yet'));
       });
     });

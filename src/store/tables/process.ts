@@ -32,7 +32,8 @@ export const PROCESS_TABLE: EventTable = {
       lifetime_ns INTEGER
     );
     ${commonIndexesSql(NAME)}
-    -- Process events are few and looked up by process: worth the extra indexes.
+    -- Process events are few and looked up by process and type: worth the extra indexes.
+    CREATE INDEX ${NAME}_type_time ON ${NAME} (type, time_us);
     CREATE INDEX ${NAME}_pid_time ON ${NAME} (pid, time_us);
     CREATE INDEX ${NAME}_comm_time ON ${NAME} (comm, time_us);`,
   view: { path: 'filename', addr: 'NULL', port: 'NULL' },

@@ -212,3 +212,27 @@ test('constructing a writer on a database without the schema is a StoreError, no
   assert.throws(() => new EventWriter(db), { name: 'StoreError', code: 'DB_OPEN', message: /no such table/ });
   db.close();
 });
+
+test('runs of one type go in multi-row statements; a bad row in a run falls back to row by row', (t) => {
+  const { db } = openTemp(t);
+  const writer = new EventWriter(db);
+  const events = Array.from({ length: 100 }, (_, i) =>
+    forkEvent({
+      childPid: i,
+      timeUs: T0_US + i,
+      ...(i === 40 ? { comm: undefined as unknown as string } : {}),
+    }),
+  );
+  writer.enqueue(events);
+  assert.equal(writer.flush(), 99);
+  assert.equal(writer.stats.rowsRejected, 1);
+  const kids = queryEvents(db, { types: ['fork'], limit: 1000 }).map((e) =>
+    e.type === 'fork' ? e.childPid : -1,
+  );
+  assert.deepEqual(
+    kids,
+    Array.from({ length: 100 }, (_, i) => i).filter((i) => i !== 40),
+  );
+  const ids = queryEvents(db, { types: ['fork'], limit: 1000 }).map((e) => e.id);
+  assert.equal(new Set(ids).size, 99, 'ids are unique');
+});

@@ -29,14 +29,15 @@ test('a fresh database reaches the latest version with the tables, indexes and v
   t.after(() => db.close());
   assert.equal(LATEST_SCHEMA_VERSION, MIGRATIONS.at(-1)?.version);
   assert.equal(schemaVersion(db), LATEST_SCHEMA_VERSION);
-  assert.deepEqual(names(db, 'table'), ['meta', ...EVENT_TABLES.map((x) => x.name)].sort());
+  const tables = names(db, 'table');
+  for (const t of ['meta', ...EVENT_TABLES.map((x) => x.name)]) assert.ok(tables.includes(t), `table ${t}`);
   assert.deepEqual(names(db, 'view'), ['events']);
   const indexes = names(db, 'index');
-  // Every event table has its time-ordered indexes; process events also by pid and comm.
+  // Every event table is indexed by time; process events also by type, pid and comm.
   for (const table of EVENT_TABLES) {
     assert.ok(indexes.includes(`${table.name}_time`), `${table.name}_time`);
-    assert.ok(indexes.includes(`${table.name}_type_time`), `${table.name}_type_time`);
   }
+  assert.ok(indexes.includes('process_events_type_time'));
   assert.ok(indexes.includes('process_events_pid_time'));
   assert.ok(indexes.includes('process_events_comm_time'));
   const pragma = (p: string) => Object.values(db.prepare(`PRAGMA ${p}`).get() ?? {})[0];
@@ -147,7 +148,9 @@ test('a failing migration rolls back and throws DB_MIGRATION naming its version'
   );
   // Earlier migrations committed; the failed one left nothing behind.
   assert.equal(schemaVersion(db), LATEST_SCHEMA_VERSION);
-  assert.deepEqual(names(db, 'table'), ['meta', ...EVENT_TABLES.map((x) => x.name)].sort());
+  const tables = names(db, 'table');
+  assert.ok(!tables.includes('half_done'), 'the failed migration left nothing behind');
+  for (const t of ['meta', ...EVENT_TABLES.map((x) => x.name)]) assert.ok(tables.includes(t), `table ${t}`);
   assert.equal(db.isTransaction, false);
   db.close();
 });

@@ -1,0 +1,36 @@
+/** Where the agent's events go: the store, in this thread or in a worker. */
+import type { EventSink } from '../monitors/monitor.ts';
+import type { RawBatchSink } from '../monitors/ring-monitor.ts';
+
+export interface StoreCounters {
+  readonly stored: number;
+  readonly queued: number;
+  /** Events lost in userspace: the store queue was full, or the worker fell behind. */
+  readonly queueDropped: number;
+  readonly writeFailures: number;
+  readonly lastError?: string;
+  readonly latencyMs: {
+    readonly p50: number;
+    readonly p99: number;
+    readonly max: number;
+    readonly count: number;
+  };
+  readonly retention: {
+    readonly deletedByAge: number;
+    readonly deletedBySize: number;
+    readonly failures: number;
+  };
+  /** Decoded events and decode errors per monitor, when decoding happens in the store. */
+  readonly monitors?: ReadonlyMap<string, { readonly events: number; readonly decodeErrors: number }>;
+}
+
+export interface StoreBackend {
+  /** For monitors that decode themselves. */
+  readonly sink: EventSink;
+  /** For monitors that hand raw batches over, when the store decodes. */
+  readonly raw?: RawBatchSink;
+  counters(): StoreCounters;
+  updateClock(bootOffsetNs: bigint): void;
+  /** Writes what it holds and closes. */
+  stop(): Promise<void>;
+}

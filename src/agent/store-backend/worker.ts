@@ -1,0 +1,62 @@
+/** The store in a worker thread: decoding and SQLite off the event loop. */
+import type { DecoderSpec } from '../../domain/decode/registry.ts';
+import type { Config } from '../config.ts';
+import { StoreClient } from '../store-worker/store-client.ts';
+import type { StoreBackend, StoreCounters } from './backend.ts';
+
+export class WorkerStore implements StoreBackend {
+  readonly #client: StoreClient;
+
+  private constructor(client: StoreClient) {
+    this.#client = client;
+  }
+
+  static async start(
+    config: Config,
+    bootOffsetNs: bigint,
+    decoders: readonly (readonly [string, DecoderSpec])[],
+    log: (line: string) => void,
+  ): Promise<WorkerStore> {
+    const client = await StoreClient.start(
+      {
+        database: config.database,
+        store: config.store,
+        retention: config.retention,
+        bootOffsetNs: String(bootOffsetNs),
+        decoders,
+      },
+      { maxInFlightBytes: config.store.maxInFlightMiB * 1024 * 1024, log },
+    );
+    return new WorkerStore(client);
+  }
+
+  readonly sink: StoreBackend['sink'] = () => {
+    // Monitors hand raw batches to this store; decoded events never arrive here.
+  };
+
+  get raw(): StoreBackend['raw'] {
+    return this.#client.raw;
+  }
+
+  counters(): StoreCounters {
+    const s = this.#client.stats;
+    return {
+      stored: s.store.rowsWritten,
+      queued: s.store.queued,
+      queueDropped: s.store.queueDropped + s.inFlightDropped,
+      writeFailures: s.store.writeFailures,
+      ...(s.failed || s.store.lastError ? { lastError: s.failed ?? s.store.lastError } : {}),
+      latencyMs: s.latencyMs,
+      retention: s.retention,
+      monitors: new Map(s.monitors),
+    };
+  }
+
+  updateClock(bootOffsetNs: bigint): void {
+    this.#client.updateClock(bootOffsetNs);
+  }
+
+  async stop(): Promise<void> {
+    await this.#client.stop();
+  }
+}

@@ -1,0 +1,60 @@
+/** Messages between the agent's main thread and its store worker. */
+import type { DecoderSpec } from '../../domain/decode/registry.ts';
+import type { Config } from '../config.ts';
+
+export interface WorkerInit {
+  readonly database: string;
+  readonly store: Config['store'];
+  readonly retention: Config['retention'];
+  /** CLOCK_REALTIME - CLOCK_BOOTTIME, as a decimal string (bigint does not cross as-is). */
+  readonly bootOffsetNs: string;
+  readonly decoders: readonly (readonly [string, DecoderSpec])[];
+}
+
+export type ToWorker =
+  | {
+      readonly kind: 'batch';
+      readonly monitor: string;
+      readonly bytes: Uint8Array;
+      readonly count: number;
+      readonly priority: boolean;
+    }
+  | { readonly kind: 'clock'; readonly bootOffsetNs: string }
+  | { readonly kind: 'stop' };
+
+export interface MonitorCounts {
+  readonly events: number;
+  readonly decodeErrors: number;
+}
+
+export interface WorkerStats {
+  /** Batches taken off the message queue so far (the main thread's in-flight accounting). */
+  readonly processedBatches: number;
+  readonly monitors: readonly (readonly [string, MonitorCounts])[];
+  readonly store: {
+    readonly rowsWritten: number;
+    readonly batches: number;
+    readonly queued: number;
+    readonly queueDropped: number;
+    readonly writeFailures: number;
+    readonly lastError?: string;
+  };
+  readonly latencyMs: {
+    readonly p50: number;
+    readonly p99: number;
+    readonly max: number;
+    readonly count: number;
+  };
+  readonly retention: {
+    readonly deletedByAge: number;
+    readonly deletedBySize: number;
+    readonly failures: number;
+  };
+}
+
+export type FromWorker =
+  | { readonly kind: 'ready' }
+  | { readonly kind: 'failed'; readonly message: string }
+  | { readonly kind: 'stats'; readonly stats: WorkerStats }
+  | { readonly kind: 'log'; readonly line: string }
+  | { readonly kind: 'stopped'; readonly stats: WorkerStats };

@@ -1,0 +1,122 @@
+/**
+ * The store worker: decodes raw ring-buffer batches and writes them to
+ * SQLite in batched transactions, off the agent's event loop. Retention runs
+ * here too, on the one writing connection.
+ */
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
+import { BootClock } from '../../domain/clock.ts';
+import { createDecoder, type RecordDecoder } from '../../domain/decode/registry.ts';
+import type { BpfEvent } from '../../domain/events.ts';
+import { forEachRecord } from '../../ebpf/ringbuf.ts';
+import { openDatabase } from '../../store/database.ts';
+import { EventWriter } from '../../store/event-writer.ts';
+import type { Retention } from '../../store/retention.ts';
+import { Pipeline } from '../pipeline.ts';
+import { scheduleRetention } from '../retention-task.ts';
+import type { FromWorker, ToWorker, WorkerInit, WorkerStats } from './protocol.ts';
+
+const STATS_MS = 250;
+/** Decode error messages forwarded per monitor (the rest are only counted). */
+const ERROR_LINES = 10;
+
+function requirePort(): MessagePort {
+  if (!parentPort) throw new Error('worker-main.ts runs as a worker thread only');
+  return parentPort;
+}
+
+const port = requirePort();
+const send = (m: FromWorker): void => port.postMessage(m);
+
+function run(init: WorkerInit): void {
+  const db = openDatabase(init.database);
+  const writer = new EventWriter(db, { maxQueue: init.store.maxQueue });
+  const pipeline = new Pipeline(writer, {
+    flushIntervalMs: init.store.flushIntervalMs,
+    onWriteError: (msg) => send({ kind: 'log', line: `store write failed (will retry): ${msg}` }),
+  });
+  const clock = new BootClock(BigInt(init.bootOffsetNs));
+  const decoders = new Map<string, RecordDecoder>();
+  const counts = new Map<string, { events: number; decodeErrors: number }>();
+  for (const [name, spec] of init.decoders) {
+    decoders.set(name, createDecoder(spec, clock));
+    counts.set(name, { events: 0, decodeErrors: 0 });
+  }
+  let stopped = false;
+  let processedBatches = 0;
+  const task = scheduleRetention(db, init.retention, () => stopped);
+  const retention: Retention | undefined = task?.retention;
+
+  const stats = (): WorkerStats => {
+    const s = writer.stats;
+    const h = writer.latencyUs;
+    const ms = (us: number): number => Math.round(us / 100) / 10;
+    return {
+      processedBatches,
+      monitors: [...counts],
+      store: {
+        rowsWritten: s.rowsWritten,
+        batches: s.batches,
+        queued: s.queued,
+        queueDropped: s.queueDropped,
+        writeFailures: s.writeFailures,
+        ...(s.lastError ? { lastError: s.lastError } : {}),
+      },
+      latencyMs: { p50: ms(h.quantile(0.5)), p99: ms(h.quantile(0.99)), max: ms(h.max), count: h.count },
+      retention: {
+        deletedByAge: retention?.stats.deletedByAge ?? 0,
+        deletedBySize: retention?.stats.deletedBySize ?? 0,
+        failures: retention?.stats.failures ?? 0,
+      },
+    };
+  };
+
+  const decodeBatch = (monitor: string, bytes: Uint8Array, count: number, priority: boolean): void => {
+    const decode = decoders.get(monitor);
+    const c = counts.get(monitor);
+    if (!decode || !c) return;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const events: BpfEvent[] = [];
+    forEachRecord({ view, bytes, length: bytes.byteLength, count }, (v, off, size) => {
+      const r = decode(bytes, v, off, size);
+      if (r === null) return;
+      if ('error' in r) {
+        if (c.decodeErrors++ < ERROR_LINES)
+          send({ kind: 'log', line: `monitor ${monitor}: undecodable record: ${r.error}` });
+      } else {
+        events.push(r);
+      }
+    });
+    c.events += events.length;
+    if (events.length) pipeline.sink(events, priority);
+  };
+
+  pipeline.start();
+  const statsTimer = setInterval(() => send({ kind: 'stats', stats: stats() }), STATS_MS);
+  port.on('message', (m: ToWorker) => {
+    switch (m.kind) {
+      case 'batch':
+        processedBatches++;
+        decodeBatch(m.monitor, m.bytes, m.count, m.priority);
+        return;
+      case 'clock':
+        clock.update(BigInt(m.bootOffsetNs));
+        return;
+      case 'stop':
+        stopped = true;
+        clearInterval(statsTimer);
+        if (task) clearInterval(task.timer);
+        pipeline.stop();
+        send({ kind: 'stopped', stats: stats() });
+        db.close();
+        port.close();
+        return;
+    }
+  });
+  send({ kind: 'ready' });
+}
+
+try {
+  run(workerData as WorkerInit);
+} catch (err) {
+  send({ kind: 'failed', message: (err as Error).message });
+}

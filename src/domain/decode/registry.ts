@@ -1,0 +1,60 @@
+/**
+ * Decoders by monitor family, built from a plain, cloneable description so
+ * the same decoder can run where the records are consumed: in the agent's
+ * main thread or in the store worker.
+ */
+import type { BootClock } from '../clock.ts';
+import { DnsQueryLinker } from '../dns-link.ts';
+import type { DropReasonNames } from '../drop-reasons.ts';
+import type { BpfEvent } from '../events.ts';
+import { decodeDnsRecord } from './dns.ts';
+import { decodeDropRecord } from './drop.ts';
+import { decodeFileRecord } from './file.ts';
+import { decodeNetRecord } from './net.ts';
+import { decodeProcessRecord } from './process.ts';
+
+/** Decodes one record at [off, off+size) of a batch; null skips it silently. */
+export type RecordDecoder = (
+  bytes: Uint8Array,
+  view: DataView,
+  off: number,
+  size: number,
+) => BpfEvent | { readonly error: string } | null;
+
+export type DecoderSpec =
+  | { readonly family: 'process' }
+  | { readonly family: 'file' }
+  | { readonly family: 'net' }
+  | { readonly family: 'drop'; readonly names: DropReasonNames }
+  | { readonly family: 'dns' };
+
+/** Decoder that also links DNS answers to the pid of their query. */
+export function linkingDnsDecoder(clock: BootClock, linker: DnsQueryLinker): RecordDecoder {
+  return (bytes, view, off, size) => {
+    const e = decodeDnsRecord(bytes, view, off, size, clock);
+    if ('error' in e) return e;
+    if (e.type === 'dns_query') {
+      // Only egress knows the sender: ingress queries (this host serving DNS) have no pid.
+      if (e.direction === 'egress' && e.pid > 0) linker.query(e.dnsId, e.clientPort, e.pid, e.ktimeNs);
+      return e;
+    }
+    return { ...e, queryPid: linker.answer(e.dnsId, e.clientPort, e.ktimeNs) };
+  };
+}
+
+export function createDecoder(spec: DecoderSpec, clock: BootClock): RecordDecoder {
+  switch (spec.family) {
+    case 'process':
+      return (b, v, off, size) => decodeProcessRecord(b, v, off, size, clock);
+    case 'file':
+      return (b, v, off, size) => decodeFileRecord(b, v, off, size, clock);
+    case 'net':
+      return (b, v, off, size) => decodeNetRecord(b, v, off, size, clock);
+    case 'drop': {
+      const names = spec.names;
+      return (b, v, off, size) => decodeDropRecord(b, v, off, size, clock, names);
+    }
+    case 'dns':
+      return linkingDnsDecoder(clock, new DnsQueryLinker());
+  }
+}
