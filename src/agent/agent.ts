@@ -6,7 +6,6 @@ import { mkdirSync } from 'node:fs';
 import { BootClock } from '../domain/clock.ts';
 import type { DecoderSpec } from '../domain/decode/registry.ts';
 import { Kernel, nativeBridge } from '../ebpf/index.ts';
-import { reconcileAtStart } from '../manager/startup.ts';
 import type { Config } from './config.ts';
 import { firstBlocker, hostChecks, kernelChecks } from './doctor.ts';
 import { AgentError } from './errors.ts';
@@ -56,7 +55,6 @@ export class Agent {
     const kBlocker = firstBlocker(kernelChecks(kernel));
     if (kBlocker) throw new AgentError('PREFLIGHT', `${kBlocker.name}: ${kBlocker.detail} — ${kBlocker.fix}`);
     mkdirSync(this.#config.runtimeDir, { recursive: true, mode: 0o700 });
-    reconcileAtStart(bridge, this.#config, this.#io.log);
 
     const clock = new BootClock(kernel.bootOffsetNs());
     const log = this.#io.log;

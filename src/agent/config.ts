@@ -7,7 +7,6 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseDurationMs } from '../domain/time-spec.ts';
-import { ManagerConfigSchema } from '../manager/config.ts';
 import { AgentError } from './errors.ts';
 import { dnsDefinition } from './monitors/dns-monitor.ts';
 import { dropDefinition } from './monitors/drop-monitor.ts';
@@ -43,8 +42,6 @@ export const ConfigSchema = z
       .strict()
       .prefault({}),
     statusIntervalMs: z.number().int().min(500).default(5000),
-    /** Program manager: allowed object directories, pin root (src/manager/config.ts). */
-    manager: ManagerConfigSchema,
     retention: z
       .object({
         /** Events older than this are deleted: a duration like 7d, 12h; "0" keeps everything. */
