@@ -9,7 +9,9 @@
         "src/link.c",
         "src/map.c",
         "src/ringbuf.c",
-        "src/sys.c"
+        "src/sys.c",
+        "src/kernel.c",
+        "src/attach_fd.c"
       ],
       "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-O2", "-fvisibility=hidden"],
       "libraries": ["-lbpf", "-lelf", "-lz"],

@@ -34,3 +34,5 @@ if [ ${#failed[@]} -gt 0 ]; then
   echo "build-bpf: failed: ${failed[*]}" >&2
   exit 1
 fi
+# The program manager's test objects and uprobe target (test/fixtures/).
+scripts/build-test-bpf.sh

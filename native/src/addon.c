@@ -12,6 +12,8 @@ static napi_value init(napi_env env, napi_value exports) {
   bw_register_map(env, exports);
   bw_register_ringbuf(env, exports);
   bw_register_sys(env, exports);
+  bw_register_kernel(env, exports);
+  bw_register_attach_fd(env, exports);
   return exports;
 }
 

@@ -26,5 +26,7 @@ void bw_register_link(napi_env env, napi_value exports);
 void bw_register_map(napi_env env, napi_value exports);
 void bw_register_ringbuf(napi_env env, napi_value exports);
 void bw_register_sys(napi_env env, napi_value exports);
+void bw_register_kernel(napi_env env, napi_value exports);
+void bw_register_attach_fd(napi_env env, napi_value exports);
 
 #endif

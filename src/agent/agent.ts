@@ -6,7 +6,9 @@ import { mkdirSync } from 'node:fs';
 import { BootClock } from '../domain/clock.ts';
 import type { DecoderSpec } from '../domain/decode/registry.ts';
 import { Kernel, nativeBridge } from '../ebpf/index.ts';
+import { reconcileAtStart } from '../manager/startup.ts';
 import type { Config } from './config.ts';
+import { DetectionEngine } from './detection/engine.ts';
 import { firstBlocker, hostChecks, kernelChecks } from './doctor.ts';
 import { AgentError } from './errors.ts';
 import { createMonitors } from './monitor-set.ts';
@@ -31,6 +33,7 @@ export class Agent {
   readonly #config: Config;
   readonly #io: AgentIo;
   #store: StoreBackend | undefined;
+  #detection: DetectionEngine | undefined;
   #monitors: Monitor[] = [];
   #failed: MonitorSnapshot[] = [];
   #timers: NodeJS.Timeout[] = [];
@@ -55,6 +58,7 @@ export class Agent {
     const kBlocker = firstBlocker(kernelChecks(kernel));
     if (kBlocker) throw new AgentError('PREFLIGHT', `${kBlocker.name}: ${kBlocker.detail} — ${kBlocker.fix}`);
     mkdirSync(this.#config.runtimeDir, { recursive: true, mode: 0o700 });
+    reconcileAtStart(bridge, this.#config, this.#io.log);
 
     const clock = new BootClock(kernel.bootOffsetNs());
     const log = this.#io.log;
@@ -101,6 +105,15 @@ export class Agent {
         'NO_MONITORS',
         'no monitor could start (see the messages above); nothing to capture',
       );
+    }
+    if (this.#config.rules.enabled) {
+      this.#detection = new DetectionEngine({
+        dbPath: this.#config.database,
+        rules: this.#config.rules,
+        alerts: this.#config.alerts,
+        log,
+      });
+      this.#detection.start();
     }
     this.#startStatusLine();
     this.#startStatusFile();
@@ -208,6 +221,7 @@ export class Agent {
         this.#io.log(`monitor ${m.name} did not stop cleanly: ${(err as Error).message}`);
       }
     }
+    await this.#detection?.stop();
     await this.#store?.stop();
     this.#writeStatus(Date.now());
     return this.totals();

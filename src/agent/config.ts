@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseDurationMs } from '../domain/time-spec.ts';
+import { ManagerConfigSchema } from '../manager/config.ts';
+import { AlertsConfigSchema, RulesConfigSchema } from './detection/config.ts';
 import { AgentError } from './errors.ts';
 import { dnsDefinition } from './monitors/dns-monitor.ts';
 import { dropDefinition } from './monitors/drop-monitor.ts';
@@ -32,16 +34,18 @@ export const ConfigSchema = z
       .prefault({}),
     store: z
       .object({
-        flushIntervalMs: z.number().int().min(10).max(10_000).default(100),
-        maxQueue: z.number().int().min(1000).max(10_000_000).default(200_000),
+        flushIntervalMs: z.number().int().min(10).max(10_000).default(25),
+        maxQueue: z.number().int().min(1000).max(10_000_000).default(100_000),
         /** Decode and write in a worker thread, keeping the event loop free (recommended). */
         worker: z.boolean().default(true),
         /** Raw batches handed to the worker but not yet taken, beyond which they are dropped and counted. */
-        maxInFlightMiB: z.number().int().min(1).max(4096).default(64),
+        maxInFlightMiB: z.number().int().min(1).max(4096).default(32),
       })
       .strict()
       .prefault({}),
     statusIntervalMs: z.number().int().min(500).default(5000),
+    /** Program manager: allowed object directories, pin root (src/manager/config.ts). */
+    manager: ManagerConfigSchema,
     retention: z
       .object({
         /** Events older than this are deleted: a duration like 7d, 12h; "0" keeps everything. */
@@ -58,6 +62,9 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    // Detection rules and alert delivery (see detection/config.ts).
+    rules: RulesConfigSchema,
+    alerts: AlertsConfigSchema,
   })
   .strict();
 

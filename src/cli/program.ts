@@ -2,10 +2,16 @@
 import { Command } from 'commander';
 import { DEFAULT_DB_PATH } from '../agent/paths.ts';
 import { registerAgentCommand } from './commands/agent.ts';
+import { registerAlertsCommand } from './commands/alerts.ts';
 import { registerDbCommand } from './commands/db.ts';
 import { registerDoctorCommand } from './commands/doctor.ts';
 import { registerEventsCommand } from './commands/events.ts';
 import { registerEventsSummaryCommand } from './commands/events-summary.ts';
+import { registerKernelCommand } from './commands/kernel.ts';
+import { registerLinkCommand } from './commands/link.ts';
+import { registerProgCommand } from './commands/prog.ts';
+import { registerReconcileCommand } from './commands/reconcile.ts';
+import { registerRulesCommand } from './commands/rules.ts';
 import { registerStatusCommand } from './commands/status.ts';
 
 export function buildProgram(): Command {
@@ -21,6 +27,12 @@ export function buildProgram(): Command {
   registerDoctorCommand(program);
   registerStatusCommand(program);
   registerDbCommand(program);
+  registerRulesCommand(program, DEFAULT_DB_PATH);
+  registerAlertsCommand(program, DEFAULT_DB_PATH);
+  registerProgCommand(program);
+  registerLinkCommand(program);
+  registerKernelCommand(program);
+  registerReconcileCommand(program);
   program.addHelpText(
     'after',
     `

@@ -114,6 +114,82 @@ export interface NativeBridge {
   libbpfVersion(): string;
   kernelTracepointArgs(name: string): number;
   kernelEnum(name: string): Result<{ name: string; value: number }[]>;
+
+  // Kernel-wide objects (native/src/kernel.c): enumeration, info, pins, fds.
+  kernelIds(kind: KernelObjectKind): Result<number[]>;
+  infoById<K extends KernelObjectKind>(kind: K, id: number): Result<KernelInfo[K]>;
+  infoByFd<K extends KernelObjectKind>(kind: K, fd: number): Result<KernelInfo[K]>;
+  fdById(kind: KernelObjectKind, id: number): number;
+  objGet(path: string): number;
+  objPin(fd: number, path: string): number;
+  fdClose(fd: number): number;
+
+  // Attachments by program fd (native/src/attach_fd.c): link fds, tc filters.
+  linkCreate(progFd: number, targetFd: number, attachType: number, flags: number): number;
+  rawTracepointOpen(progFd: number, name: string): number;
+  tracepointLink(progFd: number, category: string, name: string): number;
+  uprobeLink(progFd: number, binary: string, offset: number, pid: number, retprobe: boolean): number;
+  elfSymbolOffset(path: string, symbol: string): number;
+  linkDetach(linkFd: number): number;
+  tcAttach(
+    progFd: number,
+    ifindex: number,
+    ingress: boolean,
+    priority: number,
+    handle: number,
+  ): Result<NativeTcFilter>;
+  tcDetach(ifindex: number, ingress: boolean, priority: number, handle: number): number;
+  tcQuery(ifindex: number, ingress: boolean, priority: number, handle: number): number;
+}
+
+export type KernelObjectKind = 'prog' | 'map' | 'link';
+
+export interface NativeKernelProgram {
+  id: number;
+  name: string;
+  type: number;
+  tag: string;
+  mapIds: number[];
+  runTimeNs: number;
+  runCount: number;
+  loadTimeNs: number;
+  uid: number;
+  xlatedBytes: number;
+  jitedBytes: number;
+  btfId: number;
+}
+
+export interface NativeKernelMap {
+  id: number;
+  name: string;
+  type: number;
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+  flags: number;
+}
+
+export interface NativeKernelLink {
+  id: number;
+  type: number;
+  progId: number;
+  tracepoint?: string;
+  cgroupId?: number;
+  attachType?: number;
+  ifindex?: number;
+  netnsIno?: number;
+}
+
+export interface KernelInfo {
+  prog: NativeKernelProgram;
+  map: NativeKernelMap;
+  link: NativeKernelLink;
+}
+
+export interface NativeTcFilter {
+  handle: number;
+  priority: number;
+  progId: number;
 }
 
 export function isErr<T>(r: Result<T>): r is number {

@@ -6,6 +6,8 @@
  */
 
 import type { DatabaseSync } from 'node:sqlite';
+import { ALERTS_SCHEMA_SQL } from './alerts-schema.ts';
+import { MANAGER_DDL } from './manager-schema.ts';
 import { StoreError, sqliteMessage } from './store-error.ts';
 import { DNS_TABLE } from './tables/dns.ts';
 import { DROP_TABLE } from './tables/drop.ts';
@@ -53,6 +55,16 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'dns events',
     eventTables: [DNS_TABLE],
     up: DNS_TABLE.ddl,
+  },
+  {
+    version: 6,
+    description: 'rules, alerts and the delivery outbox',
+    up: ALERTS_SCHEMA_SQL,
+  },
+  {
+    version: 7,
+    description: 'program manager: objects, programs, maps, links, metadata',
+    up: MANAGER_DDL,
   },
 ];
 

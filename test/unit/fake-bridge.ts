@@ -13,11 +13,14 @@
  */
 import type {
   Handle,
+  KernelInfo,
+  KernelObjectKind,
   NativeBridge,
   NativeBtfMember,
   NativeMapInfo,
   NativeProgramInfo,
   NativeRingStats,
+  NativeTcFilter,
   Result,
   RingCallback,
 } from '../../src/ebpf/bridge.ts';
@@ -1049,6 +1052,79 @@ export class FakeBridge implements NativeBridge {
     const e = this.enums.get(name);
     if (!e) return this.#fail(Errno.ENOENT, `no enum ${name} in kernel BTF`);
     return e.map((x) => ({ ...x }));
+  }
+
+  // ---- kernel-wide objects and fd attachments (program manager) -------------
+  // The fake has no kernel: enumeration is empty, fd operations are unsupported.
+
+  kernelIds(_kind: KernelObjectKind): Result<number[]> {
+    return this.#inject('kernelIds') ?? [];
+  }
+
+  infoById<K extends KernelObjectKind>(kind: K, id: number): Result<KernelInfo[K]> {
+    return this.#fail(Errno.ENOENT, `no ${kind} with id ${id}`);
+  }
+
+  infoByFd<K extends KernelObjectKind>(_kind: K, _fd: number): Result<KernelInfo[K]> {
+    return this.#fail(Errno.EBADF, 'fake bridge: no kernel objects');
+  }
+
+  fdById(kind: KernelObjectKind, id: number): number {
+    return this.#fail(Errno.ENOENT, `no ${kind} with id ${id}`);
+  }
+
+  objGet(path: string): number {
+    return this.#fail(Errno.ENOENT, `cannot open pin ${path}`);
+  }
+
+  objPin(_fd: number, _path: string): number {
+    return this.#fail(Errno.EOPNOTSUPP, 'fake bridge: cannot pin by fd');
+  }
+
+  fdClose(_fd: number): number {
+    return 0;
+  }
+
+  linkCreate(_progFd: number, _targetFd: number, _attachType: number, _flags: number): number {
+    return this.#fail(Errno.EOPNOTSUPP, 'fake bridge: linkCreate');
+  }
+
+  rawTracepointOpen(_progFd: number, _name: string): number {
+    return this.#fail(Errno.EOPNOTSUPP, 'fake bridge: rawTracepointOpen');
+  }
+
+  tracepointLink(_progFd: number, _category: string, _name: string): number {
+    return this.#fail(Errno.EOPNOTSUPP, 'fake bridge: tracepointLink');
+  }
+
+  uprobeLink(_progFd: number, _binary: string, _offset: number, _pid: number, _retprobe: boolean): number {
+    return this.#fail(Errno.EOPNOTSUPP, 'fake bridge: uprobeLink');
+  }
+
+  elfSymbolOffset(path: string, symbol: string): number {
+    return this.#fail(Errno.ENOENT, `no function symbol '${symbol}' in ${path}`);
+  }
+
+  linkDetach(_linkFd: number): number {
+    return this.#fail(Errno.EOPNOTSUPP, 'fake bridge: linkDetach');
+  }
+
+  tcAttach(
+    _progFd: number,
+    _ifindex: number,
+    _ingress: boolean,
+    _priority: number,
+    _handle: number,
+  ): Result<NativeTcFilter> {
+    return this.#fail(Errno.EOPNOTSUPP, 'fake bridge: tcAttach');
+  }
+
+  tcDetach(_ifindex: number, _ingress: boolean, _priority: number, _handle: number): number {
+    return this.#fail(Errno.EOPNOTSUPP, 'fake bridge: tcDetach');
+  }
+
+  tcQuery(_ifindex: number, _ingress: boolean, _priority: number, _handle: number): number {
+    return this.#fail(Errno.ENOENT, 'fake bridge: no tc filters');
   }
 }
 

@@ -28,19 +28,21 @@ ring buffers are stored, and the database is closed.`,
         process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}bpfwarden: ${line}\n`);
       };
       const agent = new Agent(config, { log, ...(process.stderr.isTTY ? { tty: process.stderr } : {}) });
-      await agent.start();
-      await new Promise<void>((resolve) => {
-        const stop = async (sig: string): Promise<void> => {
-          log(`${sig}: stopping`);
-          const t = await agent.stop();
-          log(
-            `stopped: ${t.events} events captured, ${t.stored} stored, lost ${t.kernelDrops + t.queueDropped} (kernel ${t.kernelDrops}, queue ${t.queueDropped})`,
-          );
-          resolve();
-        };
-        process.once('SIGINT', () => void stop('SIGINT'));
-        process.once('SIGTERM', () => void stop('SIGTERM'));
-        process.on('SIGHUP', () => log('SIGHUP: nothing to reload yet'));
+      // Signals are handled from the first moment: one arriving while the agent
+      // starts stops it as soon as it has started, never kills it half-way.
+      let signalled: (sig: string) => void = () => {};
+      const signal = new Promise<string>((resolve) => {
+        signalled = resolve;
       });
+      process.once('SIGINT', () => signalled('SIGINT'));
+      process.once('SIGTERM', () => signalled('SIGTERM'));
+      process.on('SIGHUP', () => log('SIGHUP: nothing to reload yet'));
+      await agent.start();
+      const sig = await signal;
+      log(`${sig}: stopping`);
+      const t = await agent.stop();
+      log(
+        `stopped: ${t.events} events captured, ${t.stored} stored, lost ${t.kernelDrops + t.queueDropped} (kernel ${t.kernelDrops}, queue ${t.queueDropped})`,
+      );
     });
 }

@@ -30,7 +30,7 @@ test('defaults: an empty, null or missing config gives every default', () => {
     const c = parseConfig(raw);
     assert.equal(c.database, DEFAULT_DB_PATH);
     assert.equal(c.runtimeDir, DEFAULT_RUNTIME_DIR);
-    assert.deepEqual(c.store, { flushIntervalMs: 100, maxQueue: 200_000, worker: true, maxInFlightMiB: 64 });
+    assert.deepEqual(c.store, { flushIntervalMs: 25, maxQueue: 100_000, worker: true, maxInFlightMiB: 32 });
     assert.equal(c.statusIntervalMs, 5000);
     assert.deepEqual(c.retention, { maxAge: '7d', maxSizeMiB: 2048, intervalSeconds: 60 });
     assert.deepEqual(c.monitors.process, { enabled: true, ringBufferBytes: 8 << 20 });
@@ -89,7 +89,7 @@ retention:
   const c = resolveConfig({ file: path });
   assert.equal(c.database, '/srv/bw/events.db');
   assert.equal(c.runtimeDir, DEFAULT_RUNTIME_DIR);
-  assert.deepEqual(c.store, { flushIntervalMs: 250, maxQueue: 200_000, worker: true, maxInFlightMiB: 64 });
+  assert.deepEqual(c.store, { flushIntervalMs: 250, maxQueue: 100_000, worker: true, maxInFlightMiB: 32 });
   assert.deepEqual(c.monitors.process, {
     enabled: true,
     ringBufferBytes: 16 << 20,

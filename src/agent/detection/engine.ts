@@ -1,0 +1,270 @@
+/**
+ * The detection engine inside the agent. Rules read new events through the
+ * new_* sources (rows with watermark < id <= the newest id when the run
+ * starts) and may correlate over the full tables by time (:now_us). Each
+ * run's alerts, their pending deliveries and the rule's new watermark commit
+ * in one transaction: a crash repeats or loses nothing. Rules run in a
+ * child process (rule-runner.ts), so capture never waits on them.
+ */
+import type { DatabaseSync } from 'node:sqlite';
+import { draftAlert } from '../../domain/rules/alert-draft.ts';
+import { type Route, routeAlert } from '../../domain/rules/routing.ts';
+import type { Rule } from '../../domain/rules/rule.ts';
+import { type ValidatedQuery, validateRuleQuery } from '../../domain/rules/validate.ts';
+import type { Sink } from '../../sinks/sink.ts';
+import { insertAlerts, type RoutedDraft } from '../../store/alerts-store.ts';
+import { openDatabase } from '../../store/database.ts';
+import { maxEventId } from '../../store/event-ids.ts';
+import { Outbox } from '../../store/outbox.ts';
+import { eventTypesOf, RULE_CATALOG, withNewEventSources } from '../../store/rule-catalog.ts';
+import {
+  listRuleStates,
+  listRules,
+  recordRuleFailure,
+  recordRuleRun,
+  type StoredRule,
+  upsertRule,
+} from '../../store/rules-store.ts';
+import type { AlertsConfig, RulesConfig } from './config.ts';
+import { defaultRuleDirectories } from './config.ts';
+import { Dispatcher } from './dispatcher.ts';
+import { loadRuleDirectories } from './rule-file.ts';
+import { RuleRunner } from './rule-runner.ts';
+import type { RunRequest, RunResult } from './runner-protocol.ts';
+import { createSink } from './sinks-from-config.ts';
+
+export interface EngineOptions {
+  /**
+   * A writable connection for alerts and rule state; by default the engine
+   * opens (and closes) its own on dbPath, beside the event writer's.
+   */
+  readonly db?: DatabaseSync;
+  readonly dbPath: string;
+  readonly rules: RulesConfig;
+  readonly alerts: AlertsConfig;
+  readonly log: (line: string) => void;
+  /** Sinks by name instead of from config (tests). */
+  readonly sinks?: readonly Sink[];
+}
+
+export interface EngineStats {
+  runs: number;
+  alerts: number;
+  suppressed: number;
+  ruleFailures: number;
+  runaway: number;
+}
+
+interface Compiled {
+  readonly rule: StoredRule;
+  readonly sql: string;
+  readonly types: readonly string[];
+}
+
+const RELOAD_MS = 1000;
+
+export class DetectionEngine {
+  readonly #o: EngineOptions & { readonly db: DatabaseSync };
+  readonly #ownsDb: boolean;
+  readonly #runner: RuleRunner;
+  readonly #dispatcher: Dispatcher;
+  readonly #routes: readonly Route[];
+  readonly #cache = new Map<string, { query: string; compiled: Compiled | undefined }>();
+  #rules: Compiled[] = [];
+  #loadedAt = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #stopped = true;
+  /** Rule id -> earliest time (ms) of its next run after a failure. */
+  readonly #backoff = new Map<string, number>();
+  readonly stats: EngineStats = { runs: 0, alerts: 0, suppressed: 0, ruleFailures: 0, runaway: 0 };
+
+  constructor(options: EngineOptions) {
+    this.#ownsDb = options.db === undefined;
+    const o = { ...options, db: options.db ?? openDatabase(options.dbPath) };
+    this.#o = o;
+    this.#runner = new RuleRunner(o.dbPath, { timeoutMs: o.rules.timeoutMs });
+    const sinkConfigs = new Map(o.alerts.sinks.map((s) => [s.name, s]));
+    const sinks = o.sinks ?? o.alerts.sinks.map((c) => createSink(c));
+    this.#dispatcher = new Dispatcher(
+      new Outbox(o.db),
+      sinks.map((sink) => {
+        const c = sinkConfigs.get(sink.name);
+        return {
+          sink,
+          policy: {
+            retry: c?.retry ?? { baseMs: 500, maxMs: 300_000, maxAttempts: 50 },
+            breaker: c?.breaker ?? { threshold: 5, cooldownMs: 30_000 },
+            concurrency: c?.concurrency ?? 4,
+          },
+        };
+      }),
+      o.log,
+    );
+    const names = sinks.map((s) => s.name);
+    this.#routes = o.alerts.routes.length ? o.alerts.routes : [{ sinks: names }];
+  }
+
+  get dispatcher(): Dispatcher {
+    return this.#dispatcher;
+  }
+
+  /** Loads rule files into the database, then starts running rules and delivering alerts. */
+  start(): void {
+    this.#stopped = false;
+    this.syncRuleFiles();
+    this.#dispatcher.start();
+    this.#schedule(0);
+  }
+
+  /** Upserts every valid rule from the configured directories; reports bad files. */
+  syncRuleFiles(): void {
+    const dirs = this.#o.rules.directory ?? defaultRuleDirectories();
+    const { rules, errors } = loadRuleDirectories(dirs);
+    for (const e of errors) this.#o.log(`rules: ${e}`);
+    const nowUs = Date.now() * 1000;
+    let added = 0;
+    let updated = 0;
+    for (const { checked, source } of rules) {
+      try {
+        const r = upsertRule(this.#o.db, checked.rule, source, nowUs);
+        if (r === 'added') added++;
+        if (r === 'updated') updated++;
+      } catch (err) {
+        this.#o.log(`rules: cannot store rule ${checked.rule.id}: ${(err as Error).message}`);
+      }
+    }
+    this.#loadedAt = 0;
+    this.#o.log(
+      `rules: ${rules.length} from ${dirs.join(', ')} (${added} added, ${updated} updated)${errors.length ? `, ${errors.length} rejected` : ''}`,
+    );
+  }
+
+  /** Stops running rules and delivering; what is pending stays in the outbox. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    this.#dispatcher.stop();
+    this.#runner.close();
+    await this.#running?.catch(() => undefined);
+    if (this.#ownsDb) this.#o.db.close();
+  }
+
+  #schedule(ms: number): void {
+    if (this.#stopped) return;
+    this.#timer = setTimeout(() => {
+      this.#running = this.runOnce()
+        .catch((err: unknown) => this.#o.log(`rules: run failed: ${(err as Error).message}`))
+        .finally(() => {
+          this.#running = undefined;
+          this.#schedule(this.#o.rules.intervalMs);
+        });
+    }, ms);
+  }
+
+  #compile(rule: StoredRule): Compiled | undefined {
+    const cached = this.#cache.get(rule.id);
+    if (cached && cached.query === rule.query) {
+      return cached.compiled ? { ...cached.compiled, rule } : undefined;
+    }
+    const v = validateRuleQuery(rule.query, RULE_CATALOG);
+    let compiled: Compiled | undefined;
+    if (v.ok) {
+      compiled = {
+        rule,
+        sql: withNewEventSources(rule.query, v.query.newSources, v.query.hasWith),
+        types: typesOf(v.query),
+      };
+    } else {
+      this.#o.log(`rules: rule ${rule.id} has an invalid query and is skipped: ${v.violations[0]?.message}`);
+    }
+    this.#cache.set(rule.id, { query: rule.query, compiled });
+    return compiled;
+  }
+
+  #reload(): void {
+    if (Date.now() - this.#loadedAt < RELOAD_MS) return;
+    this.#loadedAt = Date.now();
+    this.#rules = listRules(this.#o.db)
+      .filter((r) => r.enabled)
+      .map((r) => this.#compile(r))
+      .filter((c): c is Compiled => c !== undefined);
+  }
+
+  /** One pass: every enabled rule with new events to see. */
+  async runOnce(): Promise<void> {
+    this.#reload();
+    if (this.#rules.length === 0) return;
+    const newest = maxEventId(this.#o.db);
+    const states = listRuleStates(this.#o.db);
+    const nowMs = Date.now();
+    const nowUs = nowMs * 1000;
+    const batch: RunRequest[] = [];
+    const byId = new Map<string, Compiled>();
+    for (const c of this.#rules) {
+      const wm = states.get(c.rule.id)?.watermark ?? 0;
+      if (wm >= newest) continue;
+      if ((this.#backoff.get(c.rule.id) ?? 0) > nowMs) continue;
+      batch.push({ ruleId: c.rule.id, sql: c.sql, fromId: wm, nowUs, maxRows: this.#o.rules.maxRows });
+      byId.set(c.rule.id, c);
+    }
+    if (batch.length === 0) return;
+    const results = await this.#runner.run(batch);
+    if (this.#stopped) return;
+    this.#commit(results, byId, nowUs);
+  }
+
+  #commit(results: readonly RunResult[], byId: Map<string, Compiled>, nowUs: number): void {
+    const db = this.#o.db;
+    let inserted = 0;
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      for (const r of results) {
+        const c = byId.get(r.ruleId);
+        if (!c) continue;
+        if (!r.ok) {
+          if (r.skipped) continue;
+          this.stats.ruleFailures++;
+          if (r.timedOut) this.stats.runaway++;
+          const disabled = recordRuleFailure(
+            db,
+            r.ruleId,
+            r.error,
+            nowUs,
+            this.#o.rules.maxConsecutiveFailures,
+          );
+          this.#o.log(`rules: rule ${r.ruleId} failed: ${r.error}${disabled ? ' — rule disabled' : ''}`);
+          const fails = (this.#backoff.has(r.ruleId) ? 2 : 1) * 1000;
+          this.#backoff.set(r.ruleId, Date.now() + fails);
+          if (disabled) this.#loadedAt = 0;
+          continue;
+        }
+        this.#backoff.delete(r.ruleId);
+        this.stats.runs++;
+        if (r.truncated)
+          this.#o.log(
+            `rules: rule ${r.ruleId} returned more than ${r.rows.length} rows; the rest were dropped`,
+          );
+        const drafts: RoutedDraft[] = r.rows.map((row) => {
+          const draft = draftAlert(c.rule as Rule, row, nowUs, c.types);
+          return { draft, sinks: routeAlert(this.#routes, draft), throttleMs: c.rule.throttleMs };
+        });
+        const res = insertAlerts(db, drafts, nowUs);
+        inserted += res.inserted.length;
+        this.stats.alerts += res.inserted.length;
+        this.stats.suppressed += res.suppressed;
+        recordRuleRun(db, r.ruleId, r.toId, res.inserted.length, nowUs);
+      }
+      db.exec('COMMIT');
+    } catch (err) {
+      if (db.isTransaction) db.exec('ROLLBACK');
+      throw err;
+    }
+    if (inserted > 0) this.#dispatcher.kick();
+  }
+}
+
+function typesOf(q: ValidatedQuery): string[] {
+  const tables = [...q.tables, ...q.newSources.map((s) => RULE_CATALOG.newEventSources.get(s) ?? '')];
+  return [...new Set(tables.flatMap((t) => eventTypesOf(t)))];
+}

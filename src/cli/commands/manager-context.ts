@@ -1,0 +1,68 @@
+/**
+ * What the program manager commands share: config, database (opened
+ * writable: these commands load, pin and record directly, without an agent),
+ * bpffs mounted, and the manager itself.
+ */
+import type { Command } from 'commander';
+import { resolveConfig } from '../../agent/config.ts';
+import { ensureMounts } from '../../agent/mounts.ts';
+import { Kernel, nativeBridge } from '../../ebpf/index.ts';
+import { managerSettings } from '../../manager/config.ts';
+import { ProgramManager } from '../../manager/service.ts';
+import { openDatabase } from '../../store/database.ts';
+
+export interface ManagerOptions {
+  readonly db?: string;
+  readonly config?: string;
+  readonly json?: boolean;
+}
+
+export function withManagerOptions(cmd: Command): Command {
+  return cmd
+    .option('--db <path>', 'database file (default /var/lib/bpfwarden/bpfwarden.db)')
+    .option('--config <file>', 'configuration file (YAML or JSON)');
+}
+
+/** Runs fn with a manager over a writable database, closed afterwards. */
+export function withManager<T>(opts: ManagerOptions, fn: (m: ProgramManager) => T): T {
+  const config = resolveConfig({
+    ...(opts.config ? { file: opts.config } : {}),
+    overrides: opts.db ? { database: opts.db } : {},
+  });
+  const bridge = nativeBridge();
+  ensureMounts(new Kernel(bridge));
+  const db = openDatabase(config.database);
+  try {
+    return fn(new ProgramManager(bridge, db, managerSettings(config.manager)));
+  } finally {
+    db.close();
+  }
+}
+
+/** Collects a repeatable option's values. */
+export const collect = (v: string, prev: string[]): string[] => [...prev, v];
+
+/** KEY=VALUE pairs into a record; a pair without "=" is a usage error. */
+export function keyValues(pairs: readonly string[], option: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of pairs) {
+    const i = p.indexOf('=');
+    if (i <= 0)
+      throw Object.assign(new Error(`${option} expects KEY=VALUE, got "${p}"`), { code: 'BAD_ARGUMENT' });
+    out[p.slice(0, i)] = p.slice(i + 1);
+  }
+  return out;
+}
+
+export function positiveId(v: string, what: string): number {
+  if (!/^\d+$/.test(v) || Number(v) <= 0) {
+    throw Object.assign(new Error(`${what} must be a positive integer, got "${v}"`), {
+      code: 'BAD_ARGUMENT',
+    });
+  }
+  return Number(v);
+}
+
+export function writeJson(out: NodeJS.WritableStream, v: unknown): void {
+  out.write(`${JSON.stringify(v)}\n`);
+}

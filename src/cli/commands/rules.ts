@@ -1,0 +1,240 @@
+/**
+ * `bpfwarden rules`: list, show, add, enable, disable, rm, test. Reading
+ * commands open the database read-only. Commands that change rules write
+ * the database directly (WAL: safe beside a running agent, which picks the
+ * change up within a second); they will go through the agent's API once
+ * there is one.
+ */
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { type CheckedRule, loadRuleFile } from '../../agent/detection/rule-file.ts';
+import { RuleRunner } from '../../agent/detection/rule-runner.ts';
+import { draftAlert } from '../../domain/rules/alert-draft.ts';
+import { parseTimeSpec } from '../../domain/time-spec.ts';
+import { openDatabase } from '../../store/database.ts';
+import { firstEventIdSince } from '../../store/event-ids.ts';
+import { eventTypesOf, RULE_CATALOG, withNewEventSources } from '../../store/rule-catalog.ts';
+import {
+  getRule,
+  getRuleState,
+  listRuleStates,
+  listRules,
+  removeRule,
+  setRuleEnabled,
+  upsertRule,
+} from '../../store/rules-store.ts';
+import { useColor } from '../format/color.ts';
+import { formatLocalTime } from '../format/event-row.ts';
+import { renderTable, sanitize } from '../format/table.ts';
+
+const NOT_FOUND = (id: string): Error =>
+  Object.assign(new Error(`no rule with id ${id} (see: bpfwarden rules list)`), { code: 'RULE_NOT_FOUND' });
+
+export function registerRulesCommand(
+  program: Command,
+  defaultDb: string,
+  out: NodeJS.WritableStream = process.stdout,
+): void {
+  const rules = program
+    .command('rules')
+    .description('detection rules: SQL SELECTs over stored events (see README "Detection rules")');
+  const dbOpt = (c: Command): Command => c.option('--db <path>', 'database file', defaultDb);
+
+  dbOpt(rules.command('list').description('every rule with its state (read-only)'))
+    .option('--json', 'one JSON object per line')
+    .action((o: { db: string; json?: boolean }) => {
+      const db = openDatabase(o.db, { readOnly: true });
+      try {
+        const states = listRuleStates(db);
+        const list = listRules(db);
+        if (o.json) {
+          for (const r of list) out.write(`${JSON.stringify({ ...r, state: states.get(r.id) ?? null })}\n`);
+          return;
+        }
+        out.write(
+          renderTable(
+            [
+              { header: 'ID' },
+              { header: 'SEVERITY' },
+              { header: 'ENABLED' },
+              { header: 'ALERTS', align: 'right' },
+              { header: 'NAME', max: 48 },
+              { header: 'LAST ERROR', max: 60 },
+            ],
+            list.map((r) => {
+              const s = states.get(r.id);
+              return [
+                r.id,
+                r.severity,
+                r.enabled ? 'yes' : 'no',
+                String(s?.alerts ?? 0),
+                r.name,
+                s?.lastError ?? '',
+              ];
+            }),
+            { color: useColor(process.stdout, process.env) },
+          ),
+        );
+      } finally {
+        db.close();
+      }
+    });
+
+  dbOpt(rules.command('show <id>').description('one rule: definition, query and run state (read-only)'))
+    .option('--json', 'as JSON')
+    .action((id: string, o: { db: string; json?: boolean }) => {
+      const db = openDatabase(o.db, { readOnly: true });
+      try {
+        const r = getRule(db, id);
+        if (!r) throw NOT_FOUND(id);
+        const s = getRuleState(db, id);
+        if (o.json) {
+          out.write(`${JSON.stringify({ ...r, state: s ?? null })}\n`);
+          return;
+        }
+        const lines = [
+          `id:          ${r.id}`,
+          `name:        ${r.name}`,
+          `severity:    ${r.severity}`,
+          `enabled:     ${r.enabled ? 'yes' : 'no'}${s?.disabledReason ? ` (${s.disabledReason})` : ''}`,
+          `tags:        ${r.tags.join(', ') || '-'}`,
+          `title:       ${r.title}`,
+          `dedupe:      ${r.dedupe ?? '(the triggering event ids)'}`,
+          `throttle:    ${r.throttleMs ? `${r.throttleMs} ms` : 'none'}`,
+          `source:      ${r.source}`,
+          `description: ${r.description || '-'}`,
+          `watermark:   ${s?.watermark ?? '-'} (last event id seen)`,
+          `runs:        ${s?.runs ?? 0}, alerts ${s?.alerts ?? 0}, failures ${s?.failures ?? 0}`,
+          `last run:    ${s?.lastRunUs ? formatLocalTime(s.lastRunUs) : '-'}`,
+          `last error:  ${s?.lastError ?? '-'}`,
+          'query:',
+          ...r.query.split('\n').map((l) => `  ${l}`),
+        ];
+        out.write(`${lines.map(sanitize).join('\n')}\n`);
+      } finally {
+        db.close();
+      }
+    });
+
+  dbOpt(
+    rules
+      .command('add <file>')
+      .description('validate the rules in a YAML file and store them (writes the database)'),
+  ).action((file: string, o: { db: string }) => {
+    const checked = loadRuleFile(file);
+    const db = openDatabase(o.db);
+    try {
+      for (const c of checked) {
+        const r = upsertRule(db, c.rule, resolve(file), Date.now() * 1000, 'set-enabled');
+        out.write(`${c.rule.id}: ${r}\n`);
+      }
+    } finally {
+      db.close();
+    }
+  });
+
+  for (const [verb, enabled] of [
+    ['enable', true],
+    ['disable', false],
+  ] as const) {
+    dbOpt(rules.command(`${verb} <id>`).description(`${verb} a rule (writes the database)`)).action(
+      (id: string, o: { db: string }) => {
+        const db = openDatabase(o.db);
+        try {
+          if (!setRuleEnabled(db, id, enabled, Date.now() * 1000)) throw NOT_FOUND(id);
+          out.write(`${id}: ${enabled ? 'enabled' : 'disabled'}\n`);
+        } finally {
+          db.close();
+        }
+      },
+    );
+  }
+
+  dbOpt(rules.command('rm <id>').description('remove a rule; its alerts stay (writes the database)')).action(
+    (id: string, o: { db: string }) => {
+      const db = openDatabase(o.db);
+      try {
+        if (!removeRule(db, id)) throw NOT_FOUND(id);
+        out.write(
+          `${id}: removed (a rule file in a rules directory brings it back at the next agent start)\n`,
+        );
+      } finally {
+        db.close();
+      }
+    },
+  );
+
+  dbOpt(
+    rules
+      .command('test <file>')
+      .description(
+        'run the rules in a YAML file against stored events and print what they would raise (read-only)',
+      ),
+  )
+    .option('--since <time>', 'treat events stored since this time as new (default: all stored events)')
+    .option('--timeout <ms>', 'time bound of the run', '10000')
+    .option('--json', 'one JSON object per would-be alert')
+    .action(async (file: string, o: { db: string; since?: string; timeout: string; json?: boolean }) => {
+      const checked = loadRuleFile(file);
+      const nowUs = Date.now() * 1000;
+      let fromId = 0;
+      if (o.since) {
+        const db = openDatabase(o.db, { readOnly: true });
+        try {
+          fromId = firstEventIdSince(db, parseTimeSpec(o.since, nowUs)) - 1;
+        } finally {
+          db.close();
+        }
+      }
+      const runner = new RuleRunner(o.db, { timeoutMs: Number(o.timeout) || 10_000 });
+      try {
+        for (const c of checked) await testOne(c, runner, fromId, nowUs, out, o.json === true);
+      } finally {
+        runner.close();
+      }
+    });
+}
+
+async function testOne(
+  c: CheckedRule,
+  runner: RuleRunner,
+  fromId: number,
+  nowUs: number,
+  out: NodeJS.WritableStream,
+  json: boolean,
+): Promise<void> {
+  const sql = withNewEventSources(c.rule.query, c.query.newSources, c.query.hasWith);
+  const [r] = await runner.run([{ ruleId: c.rule.id, sql, fromId, nowUs, maxRows: 10_000 }]);
+  if (!r) return;
+  if (!r.ok) {
+    out.write(`${c.rule.id}: run failed: ${r.error}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const types = [
+    ...c.query.tables,
+    ...c.query.newSources.map((s) => RULE_CATALOG.newEventSources.get(s) ?? ''),
+  ].flatMap((t) => eventTypesOf(t));
+  const seen = new Set<string>();
+  let raised = 0;
+  let suppressed = 0;
+  for (const row of r.rows) {
+    const d = draftAlert(c.rule, row, nowUs, [...new Set(types)]);
+    if (c.rule.throttleMs > 0 && seen.has(d.dedupeKey)) {
+      suppressed++;
+      continue;
+    }
+    seen.add(d.dedupeKey);
+    raised++;
+    if (json) out.write(`${JSON.stringify(d)}\n`);
+    else
+      out.write(
+        `${sanitize(
+          `[${d.severity}] ${d.title}  (dedupe ${d.dedupeKey}; events ${d.eventIds.join(',') || '-'})`,
+        )}\n`,
+      );
+  }
+  const note = `${c.rule.id}: would raise ${raised} alert(s) from events ${fromId + 1}..${r.toId}${suppressed ? `, ${suppressed} suppressed by dedupe` : ''}${r.truncated ? ' (rows truncated)' : ''} in ${r.ms.toFixed(1)} ms`;
+  if (json) process.stderr.write(`${note}\n`);
+  else out.write(`${note}\n`);
+}

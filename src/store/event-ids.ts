@@ -1,0 +1,21 @@
+/** The newest stored event id: the max over every event table (each a rowid lookup). */
+import type { DatabaseSync } from 'node:sqlite';
+import { num, type Row } from './tables/event-table.ts';
+import { EVENT_TABLES } from './tables/index.ts';
+
+export function maxEventIdSql(): string {
+  return `SELECT MAX(${EVENT_TABLES.map((t) => `(SELECT COALESCE(MAX(id), 0) FROM ${t.name})`).join(', ')}, 0) AS id`;
+}
+
+export function maxEventId(db: DatabaseSync): number {
+  return num((db.prepare(maxEventIdSql()).get() as Row | undefined)?.id);
+}
+
+/** The first event id stored at or after a time (for `rules test --since`). */
+export function firstEventIdSince(db: DatabaseSync, sinceUs: number): number {
+  const parts = EVENT_TABLES.map((t) => `SELECT MIN(id) AS id FROM ${t.name} WHERE time_us >= :since`);
+  const r = db.prepare(`SELECT MIN(id) AS id FROM (${parts.join(' UNION ALL ')})`).get({ since: sinceUs }) as
+    | Row
+    | undefined;
+  return r?.id === null || r?.id === undefined ? maxEventId(db) + 1 : num(r.id);
+}
