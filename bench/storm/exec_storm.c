@@ -1,10 +1,12 @@
 /* Exec storm: spawns N short processes (fork + execve of /bin/true) from P
  * workers, each child tagged in argv with a marker so stored events can be
- * matched to this run. Prints one JSON line with what it spawned. */
+ * matched to this run. Prints one JSON line with what it spawned and the CPU
+ * time it and its children used. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -57,7 +59,12 @@ int main(int argc, char **argv) {
     if (WIFEXITED(st)) failed += WEXITSTATUS(st);
   }
   double dt = now() - t0;
-  printf("{\"spawned\":%ld,\"failed\":%ld,\"seconds\":%.3f,\"perSecond\":%.0f}\n", count - failed, failed, dt,
-         (count - failed) / dt);
+  struct rusage self, kids;
+  getrusage(RUSAGE_SELF, &self);
+  getrusage(RUSAGE_CHILDREN, &kids);
+  double user = self.ru_utime.tv_sec + kids.ru_utime.tv_sec + (self.ru_utime.tv_usec + kids.ru_utime.tv_usec) / 1e6;
+  double sys = self.ru_stime.tv_sec + kids.ru_stime.tv_sec + (self.ru_stime.tv_usec + kids.ru_stime.tv_usec) / 1e6;
+  printf("{\"spawned\":%ld,\"failed\":%ld,\"seconds\":%.3f,\"perSecond\":%.0f,\"cpuUser\":%.3f,\"cpuSys\":%.3f}\n",
+         count - failed, failed, dt, (count - failed) / dt, user, sys);
   return failed ? 1 : 0;
 }
