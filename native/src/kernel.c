@@ -67,6 +67,8 @@ static napi_value prog_info(napi_env env, int fd) {
   bw_set(env, o, "mapIds", maps);
   bw_set(env, o, "runTimeNs", bw_num(env, (double)info.run_time_ns));
   bw_set(env, o, "runCount", bw_num(env, (double)info.run_cnt));
+  /* Runs the kernel skipped because another BPF program was active on the CPU. */
+  bw_set(env, o, "recursionMisses", bw_num(env, (double)info.recursion_misses));
   bw_set(env, o, "loadTimeNs", bw_num(env, (double)info.load_time));
   bw_set(env, o, "uid", bw_num(env, info.created_by_uid));
   bw_set(env, o, "xlatedBytes", bw_num(env, info.xlated_prog_len));

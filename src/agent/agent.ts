@@ -189,6 +189,7 @@ export class Agent {
       events: mons.reduce((a, m) => a + m.events, 0),
       stored: c?.stored ?? 0,
       kernelDrops: mons.reduce((a, m) => a + m.kernelDrops, 0),
+      missedRuns: mons.reduce((a, m) => a + (m.counters?.missedRuns ?? 0), 0),
       queueDropped: c?.queueDropped ?? 0,
       writeFailures: c?.writeFailures ?? 0,
     };

@@ -3,6 +3,8 @@ export interface Totals {
   readonly events: number;
   readonly stored: number;
   readonly kernelDrops: number;
+  /** Program runs the kernel skipped (BPF recursion protection): possible losses. */
+  readonly missedRuns?: number;
   readonly queueDropped: number;
   readonly writeFailures: number;
 }
@@ -13,6 +15,7 @@ export function statusLine(now: Totals, prev: Totals, seconds: number): string {
   return (
     `bpfwarden: ${rate} events/s, stored ${now.stored}, lost ${lost}` +
     ` (kernel ${now.kernelDrops}, queue ${now.queueDropped})` +
+    (now.missedRuns ? `, missed runs ${now.missedRuns}` : '') +
     (now.writeFailures ? `, write failures ${now.writeFailures}` : '')
   );
 }

@@ -152,6 +152,8 @@ export interface NativeKernelProgram {
   mapIds: number[];
   runTimeNs: number;
   runCount: number;
+  /** Runs the kernel skipped because another BPF program was running on that CPU. */
+  recursionMisses: number;
   loadTimeNs: number;
   uid: number;
   xlatedBytes: number;

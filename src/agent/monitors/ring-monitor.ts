@@ -103,6 +103,7 @@ export class RingMonitor implements Monitor {
   #rawRecords = 0;
   #decodeErrors = 0;
   #lastDrops = 0;
+  #lastMissedRuns = 0;
   #state: MonitorStatus['state'] = 'stopped';
   #error: string | undefined;
 
@@ -190,6 +191,7 @@ export class RingMonitor implements Monitor {
     });
     attempt(() => {
       this.#lastDrops = this.kernelDrops();
+      this.#lastMissedRuns = this.#missedRuns();
     });
     this.#release();
     if (this.#state === 'running') this.#state = 'stopped';
@@ -213,6 +215,22 @@ export class RingMonitor implements Monitor {
     this.#drops = undefined;
   }
 
+  /**
+   * Program runs the kernel skipped (another BPF program was active on the
+   * CPU: bpf_prog_info.recursion_misses). Each may be a lost event, so it is
+   * shown beside the drops rather than hidden.
+   */
+  #missedRuns(): number {
+    const obj = this.#obj;
+    if (!obj) return this.#lastMissedRuns;
+    let n = 0;
+    for (const p of obj.programs) {
+      const info = this.#deps.bridge.infoByFd('prog', p.fd);
+      if (typeof info !== 'number') n += info.recursionMisses ?? 0;
+    }
+    return n;
+  }
+
   /** Records the kernel failed to reserve, summed over CPUs and event types. */
   kernelDrops(): number {
     const m = this.#drops;
@@ -234,7 +252,7 @@ export class RingMonitor implements Monitor {
       decodeErrors: this.#decodeErrors,
       ...(this.#ring ? { ring: this.#ring.stats() } : {}),
       attached: this.#links.filter((l) => l.attached).map((l) => l.target),
-      ...(this.#obj && this.#spec.counters ? { counters: this.#spec.counters(this.#obj) } : {}),
+      counters: { ...(this.#obj ? this.#spec.counters?.(this.#obj) : {}), missedRuns: this.#missedRuns() },
     };
   }
 }

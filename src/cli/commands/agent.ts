@@ -42,7 +42,7 @@ ring buffers are stored, and the database is closed.`,
       log(`${sig}: stopping`);
       const t = await agent.stop();
       log(
-        `stopped: ${t.events} events captured, ${t.stored} stored, lost ${t.kernelDrops + t.queueDropped} (kernel ${t.kernelDrops}, queue ${t.queueDropped})`,
+        `stopped: ${t.events} events captured, ${t.stored} stored, lost ${t.kernelDrops + t.queueDropped} (kernel ${t.kernelDrops}, queue ${t.queueDropped})${t.missedRuns ? `; ${t.missedRuns} program runs missed by the kernel (possible losses)` : ''}`,
       );
     });
 }
