@@ -2,6 +2,20 @@
 import type { EventSink } from '../monitors/monitor.ts';
 import type { RawBatchSink } from '../monitors/ring-monitor.ts';
 
+/** Kernel timestamp to committed row, milliseconds. */
+export interface LatencySummary {
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly count: number;
+}
+
+export interface RetentionCounts {
+  readonly deletedByAge: number;
+  readonly deletedBySize: number;
+  readonly failures: number;
+}
+
 export interface StoreCounters {
   readonly stored: number;
   readonly queued: number;
@@ -9,17 +23,8 @@ export interface StoreCounters {
   readonly queueDropped: number;
   readonly writeFailures: number;
   readonly lastError?: string;
-  readonly latencyMs: {
-    readonly p50: number;
-    readonly p99: number;
-    readonly max: number;
-    readonly count: number;
-  };
-  readonly retention: {
-    readonly deletedByAge: number;
-    readonly deletedBySize: number;
-    readonly failures: number;
-  };
+  readonly latencyMs: LatencySummary;
+  readonly retention: RetentionCounts;
   /** Decoded events and decode errors per monitor, when decoding happens in the store. */
   readonly monitors?: ReadonlyMap<string, { readonly events: number; readonly decodeErrors: number }>;
 }

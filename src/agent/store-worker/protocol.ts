@@ -1,6 +1,7 @@
 /** Messages between the agent's main thread and its store worker. */
 import type { DecoderSpec } from '../../domain/decode/registry.ts';
 import type { Config } from '../config.ts';
+import type { LatencySummary, RetentionCounts } from '../store-backend/backend.ts';
 
 export interface WorkerInit {
   readonly database: string;
@@ -39,17 +40,8 @@ export interface WorkerStats {
     readonly writeFailures: number;
     readonly lastError?: string;
   };
-  readonly latencyMs: {
-    readonly p50: number;
-    readonly p99: number;
-    readonly max: number;
-    readonly count: number;
-  };
-  readonly retention: {
-    readonly deletedByAge: number;
-    readonly deletedBySize: number;
-    readonly failures: number;
-  };
+  readonly latencyMs: LatencySummary;
+  readonly retention: RetentionCounts;
 }
 
 export type FromWorker =
