@@ -5,7 +5,7 @@
  * (file monitor) while firing marker execs; latency per alert is the time
  * the webhook arrives minus the event's kernel timestamp (as wall clock).
  *
- *   node bench/alert-latency.ts [--rate 10000] [--alerts 200] [--flush-ms 10] [--rules-ms 10]
+ *   node bench/alert-latency.ts [--rate 10000] [--alerts 200] [--flush-ms 25] [--rules-ms 25]  (the agent's defaults)
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,8 +23,8 @@ const { values: a } = parseArgs({
   options: {
     rate: { type: 'string', default: '10000' },
     alerts: { type: 'string', default: '200' },
-    'flush-ms': { type: 'string', default: '10' },
-    'rules-ms': { type: 'string', default: '10' },
+    'flush-ms': { type: 'string', default: '25' },
+    'rules-ms': { type: 'string', default: '25' },
   },
 });
 const rate = Number(a.rate);

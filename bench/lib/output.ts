@@ -87,7 +87,7 @@ export function reportNotes(res: Results): string[] {
       : 'latency kernel→committed row: null, this agent build does not export store.latencyMs in status.json',
     'API p99 of GET events under load: null, the REST API does not exist yet',
     'ring buffer overruns: a BPF ring buffer never overwrites; a full ring is a failed reserve, counted as kernel drops',
-    'recursion misses: program runs the kernel skipped because another BPF program was running on that CPU (bpftool recursion_misses); the agent does not count them',
+    'recursion misses: program runs the kernel skipped because another BPF program was running on that CPU (bpftool recursion_misses); the agent shows them per monitor as missedRuns',
     "ref loss %: the larger of kernel drops / (records + drops) and records missing against the expected count; the C consumer counts every process's records, not only the workload's, so this is a lower bound",
     "catch-up (agent): from the storm's end until a sentinel event sent through each ring after it was committed",
   );
