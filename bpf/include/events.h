@@ -29,6 +29,10 @@ enum bw_event_type {
   BW_EV_DROP = 30,
   /* dns.h */
   BW_EV_DNS = 40,
+  /* policy.h: enforcement decisions */
+  BW_EV_POLICY_EGRESS = 50, /* cgroup connect4/6, sendmsg4/6 */
+  BW_EV_POLICY_EXEC = 51,   /* exec of a listed binary */
+  BW_EV_POLICY_FIREWALL = 52, /* XDP rule marked log, or rate limit */
   BW_EV_TYPE_MAX = 64,
 };
 
