@@ -1,0 +1,11 @@
+/** A configuration that cannot be used: every problem, one line each (see src/config/problem.ts). */
+import { type ConfigProblem, formatProblem } from '../config/problem.ts';
+import { AgentError } from './errors.ts';
+
+export class ConfigError extends AgentError {
+  readonly problems: readonly ConfigProblem[];
+  constructor(problems: readonly ConfigProblem[]) {
+    super('CONFIG', problems.map(formatProblem).join('\n'));
+    this.problems = problems;
+  }
+}
