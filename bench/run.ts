@@ -7,6 +7,9 @@
  *
  *   npm run bench -- [--reps N] [--quick] [--workloads exec,open,connect,mixed,ladder]
  *                    [--rates 10000,50000,...] [--out DIR] [--quiet-wait SECONDS]
+ *                    [--agent-set MONITOR.KEY=NUMBER ...]   # e.g. file.wakeupBytes=0
+ *   npm run bench -- --workloads soak [--soak-seconds 600]   # RSS under process churn (not in the default set)
+ *   npm run bench -- --workloads ladder --rates 200000 --ladder-seconds 10  # a sustained rate
  *   npm run bench -- --report bench/results/results-<ts>.json   # the report again, no runs
  *
  * Before each run it waits (default up to 60 s) for BPF programs loaded by
@@ -24,8 +27,17 @@ import { parseArgs } from 'node:util';
 import { projectRoot } from '../src/agent/paths.ts';
 import { bpfStatsEnabled, enableBpfStats } from './lib/bpf-stats.ts';
 import { fmt } from './lib/markdown.ts';
-import { type AgentInfo, MODES, type Mode, measure, type Paths, type RunRecord } from './lib/measure.ts';
+import {
+  type AgentInfo,
+  MODES,
+  type Mode,
+  measure,
+  type Paths,
+  type RunRecord,
+  waitForQuietHost,
+} from './lib/measure.ts';
 import { buildResults, chartSvg, type Meta, markdownReport, type Results } from './lib/output.ts';
+import { type SoakResult, soak } from './lib/soak.ts';
 import { unavailable, type WorkloadDef } from './lib/workloads.ts';
 
 const { values: opt } = parseArgs({
@@ -37,6 +49,9 @@ const { values: opt } = parseArgs({
     out: { type: 'string' },
     'quiet-wait': { type: 'string' },
     report: { type: 'string' },
+    'agent-set': { type: 'string', multiple: true },
+    'soak-seconds': { type: 'string' },
+    'ladder-seconds': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -50,11 +65,12 @@ const root = projectRoot();
 const quick = opt.quick ?? false;
 const reps = Number(opt.reps ?? (quick ? 1 : 3));
 const selected = (opt.workloads ?? 'exec,open,connect,mixed,ladder').split(',').map((s) => s.trim());
-const rates = (opt.rates ?? (quick ? '10000,100000,400000' : '10000,50000,100000,200000,400000'))
+const rates = (opt.rates ?? (quick ? '10000,100000,200000,400000' : '10000,50000,100000,200000,400000'))
   .split(',')
   .map(Number);
 const outDir = opt.out ?? join(root, 'bench', 'results');
 const quietWaitMs = Number(opt['quiet-wait'] ?? 60) * 1000;
+const soakSeconds = Number(opt['soak-seconds'] ?? (quick ? 60 : 600));
 if (!(reps >= 1) || rates.some((r) => !(r > 0))) {
   console.error('bench: --reps must be >= 1 and --rates positive numbers');
   process.exit(2);
@@ -63,6 +79,29 @@ if (!opt.report && process.getuid?.() !== 0) {
   console.error('bench: needs root (loads BPF programs, sets kernel.bpf_stats_enabled)');
   process.exit(3);
 }
+
+/** --agent-set file.wakeupBytes=0: monitor settings on top of the agent's defaults. */
+function agentSettings(items: readonly string[]): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const item of items) {
+    const m = /^(\w+)\.(\w+)=(.+)$/.exec(item);
+    if (!m) {
+      console.error(`bench: --agent-set wants MONITOR.KEY=VALUE, got ${item}`);
+      process.exit(2);
+    }
+    const [, monitor = '', key = '', raw = ''] = m;
+    const value: unknown = /^-?\d+(\.\d+)?$/.test(raw)
+      ? Number(raw)
+      : raw === 'true'
+        ? true
+        : raw === 'false'
+          ? false
+          : raw;
+    out[monitor] = { ...out[monitor], [key]: value };
+  }
+  return out;
+}
+const settings = agentSettings(opt['agent-set'] ?? []);
 
 const paths: Paths = {
   root,
@@ -102,7 +141,7 @@ const WORKLOADS: WorkloadDef[] = [
     connect: { count: n(10_000), workers: 1, rate: 2_000 },
   },
 ];
-const LADDER_SECONDS = quick ? 1.5 : 4;
+const LADDER_SECONDS = Number(opt['ladder-seconds'] ?? (quick ? 1.5 : 4));
 const ladder: WorkloadDef[] = rates.map((rate) => ({
   name: `open@${fmt(rate / 1000)}k`,
   description: `open storm paced at ${rate}/s for ${LADDER_SECONDS} s, 2 threads`,
@@ -236,6 +275,7 @@ async function main(): Promise<void> {
               agentInfo: info,
               catchUpTimeoutMs: 120_000,
               quietWaitMs,
+              agentSettings: settings,
               ...(targetRate !== undefined ? { targetRate } : {}),
             });
             if (!r.noisy || attempt === MAX_ATTEMPTS) break;
@@ -265,6 +305,26 @@ async function main(): Promise<void> {
     }
   }
 
+  let soakResult: SoakResult | undefined;
+  if (selected.includes('soak')) {
+    console.log(`bench: [soak] ${soakSeconds} s of process churn and file opens, RSS once a second`);
+    await waitForQuietHost(quietWaitMs);
+    soakResult = await soak({
+      buildDir: paths.buildDir,
+      seconds: soakSeconds,
+      execsPerSecond: 100,
+      opensPerSecond: 2000,
+      monitors: info.monitors,
+      agentSettings: settings,
+    });
+    const s = soakResult;
+    console.log(
+      `bench: [soak] idle ${s.idleRssMiB?.toFixed(1)} MiB, first minute ${s.firstMinuteMiB?.toFixed(1)}, ` +
+        `last minute ${s.lastMinuteMiB?.toFixed(1)}, max ${s.maxMiB?.toFixed(1)}, ` +
+        `slope ${s.slopeMiBPerMin?.toFixed(2)} MiB/min, ${s.events} events, ${s.lost} lost`,
+    );
+  }
+
   restore();
   const meta: Meta = {
     startedAt: started.toISOString(),
@@ -277,6 +337,7 @@ async function main(): Promise<void> {
       rates,
       ladderSeconds: LADDER_SECONDS,
       maxAttempts: MAX_ATTEMPTS,
+      ...(Object.keys(settings).length ? { agentSettings: settings } : {}),
     },
     agent: info,
     bpfStats: { enabledBefore: statsWereOn, restored: bpfStatsEnabled() === statsWereOn },
@@ -289,7 +350,7 @@ async function main(): Promise<void> {
     .toISOString()
     .replace(/[:.]/g, '-')
     .replace(/-\d+Z$/, 'Z');
-  write(buildResults(meta, runs, ladderRuns), stamp);
+  write({ ...buildResults(meta, runs, ladderRuns), ...(soakResult ? { soak: soakResult } : {}) }, stamp);
 }
 
 /** Writes results-<stamp>.json, results-<stamp>.md and chart-<stamp>.svg, and prints the report. */
@@ -316,7 +377,7 @@ function rerender(file: string): void {
     /^(latency|API p99|ring buffer overruns|recursion misses|ref loss|catch-up|skipped|failed|\d+ of \d+ runs)/;
   const meta: Meta = { ...old.meta, notes: old.meta.notes.filter((n) => !own.test(n)) };
   const stamp = /results-(.+)\.json$/.exec(file)?.[1] ?? 'rerendered';
-  write(buildResults(meta, old.runs, old.ladder.runs), stamp);
+  write({ ...buildResults(meta, old.runs, old.ladder.runs), ...(old.soak ? { soak: old.soak } : {}) }, stamp);
 }
 
 (opt.report ? Promise.resolve(rerender(opt.report)) : main()).catch((err: unknown) => {

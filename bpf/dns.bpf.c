@@ -116,7 +116,7 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 direction) {
   barrier_var(n);
   if (n == 0 || n > BW_DNS_PAYLOAD_MAX || bpf_skb_load_bytes(skb, off, e->payload, n)) n = 0;
   e->captured = n;
-  bpf_ringbuf_submit(e, 0);
+  bw_ringbuf_submit(&dns_events, e);
   return 1;
 }
 

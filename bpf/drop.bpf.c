@@ -215,6 +215,6 @@ int handle_kfree_skb(struct trace_event_raw_kfree_skb *ctx) {
     else if (e->protocol == ETH_P_IPV6)
       parse_ipv6(e, head, nh, tail);
   }
-  bpf_ringbuf_submit(e, 0);
+  bw_ringbuf_submit(&drop_events, e);
   return 0;
 }

@@ -485,7 +485,7 @@ static __always_inline int bw_file_exit(__u32 type, __u32 sys, long ret) {
     bw_count_filtered(type);
   } else {
     r->open.result = ret;
-    if (bpf_ringbuf_output(&file_events, r, bw_record_size(r, type), 0))
+    if (bw_ringbuf_output(&file_events, r, bw_record_size(r, type)))
       bw_count_drop(&file_drops, type);
   }
   bpf_map_delete_elem(&file_pending, &id);

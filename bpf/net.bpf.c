@@ -207,7 +207,7 @@ static __always_inline int finish_call(long ret, __u32 type) {
     else
       bpf_core_read(e->local_addr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
   }
-  bpf_ringbuf_submit(e, 0);
+  bw_ringbuf_submit(&net_events, e);
 out:
   bpf_map_delete_elem(&net_calls, &id);
   return 0;
@@ -412,7 +412,7 @@ int handle_set_state(struct trace_event_raw_inet_sock_set_state *ctx) {
     struct bw_tcp_event *e = tcp_record(ctx, type, info, now);
     if (!e) return 0;
     if (old == TCP_SYN_SENT) e->flags |= BW_NET_OUTBOUND;
-    bpf_ringbuf_submit(e, 0);
+    bw_ringbuf_submit(&net_events, e);
     return 0;
   }
 
@@ -445,7 +445,7 @@ int handle_set_state(struct trace_event_raw_inet_sock_set_state *ctx) {
         e->flags |= BW_NET_DURATION_KNOWN;
       }
       close_bytes(e, sk, old, flags);
-      bpf_ringbuf_submit(e, 0);
+      bw_ringbuf_submit(&net_events, e);
     }
   }
   if (info) bpf_map_delete_elem(&net_socks, &key);

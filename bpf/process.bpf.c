@@ -57,7 +57,7 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
   if (bpf_probe_read_user(e->args, len, (void *)start) != 0) len = 0;
   e->args_len = len;
 
-  bpf_ringbuf_submit(e, 0);
+  bw_ringbuf_submit(&process_events, e);
   return 0;
 }
 
@@ -76,7 +76,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
   bw_fill_header(&e->hdr, BW_EV_FORK);
   e->child_pid = child_tgid;
   e->child_tid = child_tid;
-  bpf_ringbuf_submit(e, 0);
+  bw_ringbuf_submit(&process_events, e);
   return 0;
 }
 
@@ -100,6 +100,6 @@ int handle_exit(struct bpf_raw_tracepoint_args *ctx) {
   e->_pad = 0;
   __u64 start = BPF_CORE_READ(p, group_leader, start_boottime);
   e->lifetime_ns = e->hdr.ktime_ns > start ? e->hdr.ktime_ns - start : 0;
-  bpf_ringbuf_submit(e, 0);
+  bw_ringbuf_submit(&process_events, e);
   return 0;
 }

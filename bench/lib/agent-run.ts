@@ -21,6 +21,8 @@ export interface AgentStatus {
     readonly decodeErrors: number;
     readonly ring?: {
       readonly wakeups: number;
+      /** Periodic drains that found records (wake-up batching); absent from older agents. */
+      readonly timerDrains?: number;
       readonly records: number;
       readonly batches: number;
       readonly maxBatch: number;
@@ -63,7 +65,8 @@ export function totals(s: AgentStatus): Totals {
     queued: s.store.queued,
     queueDropped: s.store.queueDropped,
     writeFailures: s.store.writeFailures,
-    wakeups: sum((m) => m.ring?.wakeups ?? 0),
+    // A periodic drain that delivers records is a wake-up of the consumer too.
+    wakeups: sum((m) => (m.ring?.wakeups ?? 0) + (m.ring?.timerDrains ?? 0)),
     batches: sum((m) => m.ring?.batches ?? 0),
     ringRecords: sum((m) => m.ring?.records ?? 0),
     callbackErrors: sum((m) => (m.ring?.callbackErrors ?? 0) + (m.ring?.handlerErrors ?? 0)),

@@ -210,6 +210,8 @@ export interface RunOptions {
   /** How long to wait for other people's BPF programs to go away before a run. */
   readonly quietWaitMs: number;
   readonly targetRate?: number;
+  /** Extra monitors.<name> settings for the agent (--agent-set name.key=value). */
+  readonly agentSettings?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
 export async function measure(w: WorkloadDef, mode: Mode, rep: number, opts: RunOptions): Promise<RunRecord> {
@@ -303,6 +305,7 @@ async function measureAgent(
     const on = (w.objects as readonly string[]).includes(m);
     const ring = opts.agentInfo.ringBytes[m];
     monitors[m] = on && ring ? { enabled: true, ringBufferBytes: ring } : { enabled: on };
+    if (on) Object.assign(monitors[m], opts.agentSettings?.[m]);
   }
   const agent = await BenchAgent.start({ dir: tmp, monitors });
   let stopped = false;

@@ -1,4 +1,5 @@
 /** The benchmark's files: results JSON, the Markdown report and the ladder chart. */
+
 import { fmt } from './markdown.ts';
 import { NOISY_SHARE, noisyShare, type RunRecord } from './measure.ts';
 import {
@@ -10,6 +11,7 @@ import {
   type SummaryRow,
   summarizeRuns,
 } from './report.ts';
+import { type SoakResult, soakMarkdown } from './soak.ts';
 import { unfilteredLossPercent } from './stats.ts';
 import type { WorkloadDef } from './workloads.ts';
 
@@ -32,6 +34,8 @@ export interface Meta {
     readonly rates: readonly number[];
     readonly ladderSeconds: number;
     readonly maxAttempts?: number;
+    /** --agent-set overrides of the agent's monitor settings. */
+    readonly agentSettings?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   };
   readonly agent: {
     readonly monitors: readonly string[];
@@ -50,6 +54,8 @@ export interface Results {
   readonly summary: SummaryRow[];
   readonly runs: RunRecord[];
   readonly ladder: { readonly summary: SummaryRow[]; readonly runs: RunRecord[] };
+  /** --workloads soak: RSS over a long churn run. */
+  readonly soak?: SoakResult;
 }
 
 /** Re-derives what depends on thresholds, so an old results file reads with today's rules. */
@@ -164,6 +170,7 @@ export function markdownReport(res: Results, chartFile: string): string {
     '',
     `![loss and overhead against event rate](${chartFile})`,
     '',
+    ...(res.soak ? [soakMarkdown(res.soak)] : []),
     '## Notes',
     '',
     ...reportNotes(res).map((x) => `- ${x}`),

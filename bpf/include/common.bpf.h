@@ -23,6 +23,31 @@
  * layout test and tools can read it. */
 #define BW_BTF_STRUCT(name) struct name *_btf_##name __attribute__((unused))
 
+/* Wake-up batching, set by userspace before load (monitors.<name>.wakeupBytes):
+ * a record wakes the consumer only once this many bytes wait in the ring;
+ * below that the consumer's periodic drain (pollIntervalMs) picks records
+ * up, so a storm costs one wake-up per batch instead of one per record or
+ * two. 0 keeps the kernel's default: wake whenever the consumer has caught up. */
+const volatile __u64 bw_wakeup_bytes = 0;
+
+/* Submit flags for a record going into ring rb now. */
+static __always_inline __u64 bw_wakeup_flags(void *rb) {
+  __u64 threshold = bw_wakeup_bytes;
+  if (!threshold) return 0;
+  return bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA) >= threshold ? BPF_RB_FORCE_WAKEUP
+                                                                 : BPF_RB_NO_WAKEUP;
+}
+
+/* bpf_ringbuf_submit with the wake-up policy of the object. */
+static __always_inline void bw_ringbuf_submit(void *rb, void *record) {
+  bpf_ringbuf_submit(record, bw_wakeup_flags(rb));
+}
+
+/* bpf_ringbuf_output with the wake-up policy of the object; 0 or -errno. */
+static __always_inline long bw_ringbuf_output(void *rb, void *data, __u64 size) {
+  return bpf_ringbuf_output(rb, data, size, bw_wakeup_flags(rb));
+}
+
 static __always_inline void bw_count_drop(void *drops, __u32 type) {
   __u64 *n = bpf_map_lookup_elem(drops, &type);
   if (n) *n += 1;

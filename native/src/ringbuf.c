@@ -1,6 +1,8 @@
 /* Ring buffer consumer on the event loop: a uv_poll on libbpf's epoll fd;
  * each wake-up drains records into one reusable ArrayBuffer and calls
- * JavaScript once per batch. Records are framed as
+ * JavaScript once per batch. An optional uv_timer drains the same way every
+ * poll interval, for programs that submit without waking the consumer until
+ * a threshold of bytes waits in the ring (wake-up batching). Records are framed as
  *   u32 length | u32 reserved | data | padding to 8 bytes.
  * The batch view is valid only during the callback. */
 #include <errno.h>
@@ -18,6 +20,9 @@ typedef struct {
   napi_env env;
   struct ring_buffer *rb;
   uv_poll_t poll;
+  uv_timer_t timer;
+  uint32_t poll_ms; /* 0: no periodic drain */
+  int open_handles; /* libuv handles not yet closed */
   napi_ref cb_ref, self_ref, ab_ref;
   napi_async_context actx;
   uint8_t *data;
@@ -25,6 +30,7 @@ typedef struct {
   uint32_t count;
   bool in_consume, closing, closed;
   uint64_t wakeups, records, bytes, batches, max_batch, callback_errors;
+  uint64_t timer_drains; /* periodic drains that found records */
 } bw_ringbuf;
 
 static void finalize(napi_env env, void *data, void *hint) { free(data); }
@@ -91,6 +97,7 @@ static int on_sample(void *ctx, void *data, size_t size) {
 
 static void on_closed(uv_handle_t *h) {
   bw_ringbuf *r = h->data;
+  if (--r->open_handles > 0) return; /* the other handle closes later */
   napi_env env = r->env;
   if (r->rb) ring_buffer__free(r->rb);
   r->rb = NULL;
@@ -108,6 +115,12 @@ static void do_close(bw_ringbuf *r) {
   if (r->closed) return;
   r->closed = true;
   uv_poll_stop(&r->poll);
+  r->open_handles = 1;
+  if (r->poll_ms) {
+    uv_timer_stop(&r->timer);
+    r->open_handles = 2;
+    uv_close((uv_handle_t *)&r->timer, on_closed);
+  }
   uv_close((uv_handle_t *)&r->poll, on_closed);
 }
 
@@ -138,17 +151,28 @@ static void on_poll(uv_poll_t *h, int status, int events) {
   napi_close_handle_scope(r->env, scope);
 }
 
+/* Periodic drain: records submitted without a wake-up arrive within poll_ms. */
+static void on_timer(uv_timer_t *h) {
+  bw_ringbuf *r = h->data;
+  if (r->closed || r->closing || r->in_consume) return;
+  napi_handle_scope scope;
+  napi_open_handle_scope(r->env, &scope);
+  if (drain(r) > 0) r->timer_drains++;
+  napi_close_handle_scope(r->env, scope);
+}
+
 static void env_cleanup(void *arg) {
   bw_ringbuf *r = arg;
   if (!r->closed) {
     r->closed = true;
     uv_poll_stop(&r->poll);
+    if (r->poll_ms) uv_timer_stop(&r->timer);
     if (r->rb) ring_buffer__free(r->rb);
     r->rb = NULL;
   }
 }
 
-/* ringbufOpen(mapFd, callback(ab, len, count), batchBytes?) -> handle | -errno */
+/* ringbufOpen(mapFd, callback(ab, len, count), batchBytes?, pollIntervalMs?) -> handle | -errno */
 static napi_value rb_open(napi_env env, napi_callback_info info) {
   BW_ARGS(env, info, c, 2);
   int32_t fd;
@@ -159,6 +183,10 @@ static napi_value rb_open(napi_env env, napi_callback_info info) {
   uint32_t batch = DEFAULT_BATCH_BYTES;
   if (c.argc > 2 && !bw_is_nullish(env, c.argv[2]) && (!bw_get_u32(env, c.argv[2], &batch) || batch < 4096))
     return bw_fail(env, EINVAL, "batch bytes must be an integer >= 4096");
+  uint32_t poll_ms = 0;
+  if (c.argc > 3 && !bw_is_nullish(env, c.argv[3]) &&
+      (!bw_get_u32(env, c.argv[3], &poll_ms) || poll_ms > 3600000))
+    return bw_fail(env, EINVAL, "poll interval must be an integer number of ms in 0..3600000");
 
   bw_ringbuf *r = calloc(1, sizeof(*r));
   if (!r) return bw_fail(env, ENOMEM, "out of memory");
@@ -187,6 +215,11 @@ static napi_value rb_open(napi_env env, napi_callback_info info) {
     return bw_fail(env, -err, "cannot poll ring buffer: %s", uv_strerror(err));
   }
   r->poll.data = r;
+  r->poll_ms = poll_ms;
+  if (poll_ms) {
+    uv_timer_init(loop, &r->timer); /* cannot fail on Linux */
+    r->timer.data = r;
+  }
   napi_create_reference(env, c.argv[1], 1, &r->cb_ref);
   napi_value name;
   napi_create_string_utf8(env, "bpfwarden:ringbuf", NAPI_AUTO_LENGTH, &name);
@@ -196,6 +229,10 @@ static napi_value rb_open(napi_env env, napi_callback_info info) {
   napi_create_reference(env, h, 1, &r->self_ref); /* alive until closed */
   napi_add_env_cleanup_hook(env, env_cleanup, r);
   uv_poll_start(&r->poll, UV_READABLE, on_poll);
+  if (poll_ms) {
+    uv_timer_start(&r->timer, on_timer, poll_ms, poll_ms);
+    uv_unref((uv_handle_t *)&r->timer); /* the poll handle alone keeps the loop alive, as before */
+  }
   return h;
 }
 
@@ -238,6 +275,7 @@ static napi_value rb_stats(napi_env env, napi_callback_info info) {
   bw_set(env, o, "batches", bw_num(env, (double)r->batches));
   bw_set(env, o, "maxBatch", bw_num(env, (double)r->max_batch));
   bw_set(env, o, "callbackErrors", bw_num(env, (double)r->callback_errors));
+  bw_set(env, o, "timerDrains", bw_num(env, (double)r->timer_drains));
   return o;
 }
 

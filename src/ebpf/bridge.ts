@@ -45,6 +45,8 @@ export interface NativeRingStats {
   batches: number;
   maxBatch: number;
   callbackErrors: number;
+  /** Periodic drains (pollIntervalMs) that found records; absent from bridges without the timer. */
+  timerDrains?: number;
 }
 
 export type RingCallback = (buffer: ArrayBuffer, length: number, count: number) => void;
@@ -99,7 +101,7 @@ export interface NativeBridge {
     count: number,
   ): Result<[number, boolean]>;
 
-  ringbufOpen(mapFd: number, cb: RingCallback, batchBytes?: number): Result<Handle>;
+  ringbufOpen(mapFd: number, cb: RingCallback, batchBytes?: number, pollIntervalMs?: number): Result<Handle>;
   ringbufConsume(rb: Handle): number;
   ringbufClose(rb: Handle): number;
   ringbufStats(rb: Handle): Result<NativeRingStats>;

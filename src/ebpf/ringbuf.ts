@@ -29,11 +29,19 @@ export interface RingStats {
   callbackErrors: number;
   /** Batches whose handler threw: the records were delivered but not handled. */
   handlerErrors: number;
+  /** Periodic drains (pollIntervalMs) that found records: deliveries without a kernel wake-up. */
+  timerDrains: number;
 }
 
 export interface RingOptions {
   /** Upper bound of bytes drained per wake-up before yielding to the event loop. */
   readonly batchBytes?: number;
+  /**
+   * Also drain every this many milliseconds (0 or absent: only on wake-ups).
+   * Needed when the program submits without waking the consumer (a wake-up
+   * threshold): records below the threshold arrive within this bound.
+   */
+  readonly pollIntervalMs?: number;
   /** Called when the handler throws; the consumer keeps running. */
   readonly onError?: (err: unknown) => void;
 }
@@ -100,7 +108,7 @@ export class RingBuffer {
     };
     rb.#handle = check(
       bridge,
-      bridge.ringbufOpen(map.fd, cb, opts.batchBytes),
+      bridge.ringbufOpen(map.fd, cb, opts.batchBytes, opts.pollIntervalMs),
       `open ring buffer ${map.name}`,
     );
     return rb;
@@ -115,7 +123,7 @@ export class RingBuffer {
   stats(): RingStats {
     if (!this.#handle) throw new BpfError('EBADF', `ring buffer ${this.map} is closed`);
     const s = check(this.#bridge, this.#bridge.ringbufStats(this.#handle), `ring buffer ${this.map} stats`);
-    return { ...s, handlerErrors: this.#handlerErrors };
+    return { ...s, timerDrains: s.timerDrains ?? 0, handlerErrors: this.#handlerErrors };
   }
 
   get closed(): boolean {

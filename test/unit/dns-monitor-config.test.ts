@@ -4,7 +4,7 @@ import { cgroup2MountIn } from '../../src/agent/cgroup.ts';
 import { dnsDefinition } from '../../src/agent/monitors/dns-monitor.ts';
 
 test('config: defaults, an optional cgroup path, unknown keys refused', () => {
-  assert.deepEqual(dnsDefinition.config.parse(undefined), { enabled: true, ringBufferBytes: 4 << 20 });
+  assert.deepEqual(dnsDefinition.config.parse(undefined), { enabled: true, ringBufferBytes: 1 << 20 });
   assert.equal(dnsDefinition.config.parse({ cgroupPath: 'system.slice' }).cgroupPath, 'system.slice');
   assert.equal(dnsDefinition.config.safeParse({ cgroupPath: '' }).success, false);
   assert.equal(dnsDefinition.config.safeParse({ port: 53 }).success, false);

@@ -26,7 +26,7 @@ test('token bucket: 0 means no limit', () => {
 test('config: defaults, and what is refused', () => {
   assert.deepEqual(dropDefinition.config.parse(undefined), {
     enabled: true,
-    ringBufferBytes: 4 << 20,
+    ringBufferBytes: 1 << 20,
     maxEventsPerSecond: 1000,
   });
   assert.equal(dropDefinition.config.parse({ maxEventsPerSecond: 0 }).maxEventsPerSecond, 0);

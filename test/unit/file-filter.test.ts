@@ -68,11 +68,11 @@ describe('path prefix validation', () => {
 });
 
 describe('monitors.file configuration', () => {
-  it('defaults: enabled, 16 MiB ring, no prefixes, excludes itself, every cgroup', () => {
+  it('defaults: enabled, 8 MiB ring, no prefixes, excludes itself, every cgroup', () => {
     const c = parseConfig({});
     assert.deepEqual(c.monitors.file, {
       enabled: true,
-      ringBufferBytes: 16 << 20,
+      ringBufferBytes: 8 << 20,
       pathPrefixes: [],
       excludeSelf: true,
     });

@@ -8,7 +8,7 @@ import { Kernel, type NativeBridge } from '../../src/ebpf/index.ts';
 test('config: defaults, and what is refused', () => {
   assert.deepEqual(netDefinition.config.parse(undefined), {
     enabled: true,
-    ringBufferBytes: 8 << 20,
+    ringBufferBytes: 4 << 20,
     excludeSelf: true,
   });
   assert.equal(netDefinition.config.parse({ excludeSelf: false }).excludeSelf, false);

@@ -4,11 +4,18 @@ import type { BootClock } from '../../domain/clock.ts';
 import { dropReasonNames } from '../../domain/drop-reasons.ts';
 import { DROP_CTR_SUPPRESSED, DROP_TYPE_ID } from '../../domain/layout/drop.ts';
 import { type BpfObject, sumPerCpu, u32, u64n } from '../../ebpf/index.ts';
-import { ringBufferBytes } from './config-schema.ts';
+import {
+  checkWakeup,
+  pollIntervalMs,
+  type RingDelivery,
+  ringBufferBytes,
+  ringDelivery,
+  wakeupBytes,
+} from './config-schema.ts';
 import { defineMonitor } from './definition.ts';
 import { RingMonitor, type RingMonitorDeps } from './ring-monitor.ts';
 
-export interface DropMonitorOptions {
+export interface DropMonitorOptions extends RingDelivery {
   readonly clock: BootClock;
   readonly ringBufferBytes: number;
   /** Records per second over all CPUs; 0 for no limit. */
@@ -50,6 +57,8 @@ export function dropMonitor(opts: DropMonitorOptions, deps: RingMonitorDeps): Ri
       ringMap: 'drop_events',
       dropsMap: 'drop_drops',
       ringBufferBytes: opts.ringBufferBytes,
+      wakeupBytes: opts.wakeupBytes,
+      pollIntervalMs: opts.pollIntervalMs,
       dropTypes: [DROP_TYPE_ID],
       decoder: { family: 'drop', names },
       clock,
@@ -66,20 +75,31 @@ export function dropMonitor(opts: DropMonitorOptions, deps: RingMonitorDeps): Ri
   );
 }
 
+/** Wake-up batching defaults (measured: see the README's benchmark section). */
+const DELIVERY = { wakeupBytes: 16384, pollIntervalMs: 20 };
+
 export const dropDefinition = defineMonitor({
   name: 'drop',
   config: z
     .object({
       enabled: z.boolean().default(true),
-      ringBufferBytes: ringBufferBytes(4 << 20),
+      ringBufferBytes: ringBufferBytes(1 << 20),
+      wakeupBytes: wakeupBytes(),
+      pollIntervalMs: pollIntervalMs(),
       /** Drop records per second over all CPUs; the rest are counted as suppressed. 0: no limit. */
       maxEventsPerSecond: z.number().int().min(0).max(10_000_000).default(1000),
     })
     .strict()
+    .superRefine(checkWakeup)
     .prefault({}),
   create: (cfg, ctx) =>
     dropMonitor(
-      { clock: ctx.clock, ringBufferBytes: cfg.ringBufferBytes, maxEventsPerSecond: cfg.maxEventsPerSecond },
+      {
+        clock: ctx.clock,
+        ringBufferBytes: cfg.ringBufferBytes,
+        ...ringDelivery(cfg, DELIVERY),
+        maxEventsPerSecond: cfg.maxEventsPerSecond,
+      },
       {
         bridge: ctx.bridge,
         kernel: ctx.kernel,

@@ -2,11 +2,19 @@
 import { z } from 'zod';
 import type { BootClock } from '../../domain/clock.ts';
 import { EventTypeId } from '../../domain/layout/process.ts';
-import { attachOverrides, ringBufferBytes } from './config-schema.ts';
+import {
+  attachOverrides,
+  checkWakeup,
+  pollIntervalMs,
+  type RingDelivery,
+  ringBufferBytes,
+  ringDelivery,
+  wakeupBytes,
+} from './config-schema.ts';
 import { defineMonitor } from './definition.ts';
 import { RingMonitor, type RingMonitorDeps } from './ring-monitor.ts';
 
-export interface ProcessMonitorOptions {
+export interface ProcessMonitorOptions extends RingDelivery {
   readonly clock: BootClock;
   readonly ringBufferBytes: number;
   readonly attach?: Readonly<Record<string, string>> | undefined;
@@ -21,6 +29,8 @@ export function processMonitor(opts: ProcessMonitorOptions, deps: RingMonitorDep
       ringMap: 'process_events',
       dropsMap: 'process_drops',
       ringBufferBytes: opts.ringBufferBytes,
+      wakeupBytes: opts.wakeupBytes,
+      pollIntervalMs: opts.pollIntervalMs,
       ...(opts.attach ? { attachOverrides: opts.attach } : {}),
       dropTypes: Object.values(EventTypeId),
       decoder: { family: 'process' },
@@ -36,19 +46,35 @@ export function processMonitor(opts: ProcessMonitorOptions, deps: RingMonitorDep
   );
 }
 
+/**
+ * Wake-up batching defaults. Measured on the exec storm: 2.1 records per
+ * wake-up and 96-137 s of agent CPU per million events with a wake-up per
+ * record; 25 records and 59 s with 16 KiB / 10 ms, latency to the committed
+ * row p50/p99 18/41 ms (alerts ride on these events: 10 ms keeps them fast).
+ */
+const DELIVERY = { wakeupBytes: 16384, pollIntervalMs: 10 };
+
 export const processDefinition = defineMonitor({
   name: 'process',
   config: z
     .object({
       enabled: z.boolean().default(true),
-      ringBufferBytes: ringBufferBytes(8 << 20),
+      ringBufferBytes: ringBufferBytes(4 << 20),
+      wakeupBytes: wakeupBytes(),
+      pollIntervalMs: pollIntervalMs(),
       attach: attachOverrides(),
     })
     .strict()
+    .superRefine(checkWakeup)
     .prefault({}),
   create: (cfg, ctx) =>
     processMonitor(
-      { clock: ctx.clock, ringBufferBytes: cfg.ringBufferBytes, attach: cfg.attach },
+      {
+        clock: ctx.clock,
+        ringBufferBytes: cfg.ringBufferBytes,
+        ...ringDelivery(cfg, DELIVERY),
+        attach: cfg.attach,
+      },
       {
         bridge: ctx.bridge,
         kernel: ctx.kernel,

@@ -33,6 +33,14 @@ export interface RingMonitorSpec {
   readonly ringMap: string;
   readonly dropsMap: string;
   readonly ringBufferBytes: number;
+  /**
+   * Wake-up batching: bytes waiting in the ring before a record wakes the
+   * consumer (the object's bw_wakeup_bytes); 0 or absent keeps the kernel's
+   * default. Records below it are drained every pollIntervalMs.
+   */
+  readonly wakeupBytes?: number;
+  /** Periodic drain with a wake-up threshold, ms (default 20). */
+  readonly pollIntervalMs?: number;
   /** Kernel event type ids whose drop counters to sum. */
   readonly dropTypes: readonly number[];
   /** How this monitor's records decode (a plain description: it can cross to a worker). */
@@ -57,6 +65,9 @@ export interface RingMonitorSpec {
   /** Releases what attach() acquired beyond links (e.g. cgroup fds). */
   readonly release?: () => void;
 }
+
+/** Periodic drain interval when a wake-up threshold is set and none is given. */
+export const DEFAULT_POLL_MS = 20;
 
 export interface RingMonitorDeps {
   readonly bridge: NativeBridge;
@@ -129,6 +140,7 @@ export class RingMonitor implements Monitor {
       const spec = BpfObjectSpec.open(this.#deps.objectPath ?? bpfObjectPath(s.object), { bridge });
       try {
         spec.setMaxEntries(s.ringMap, s.ringBufferBytes);
+        if (s.wakeupBytes) spec.setGlobal('bw_wakeup_bytes', s.wakeupBytes);
         s.configure?.(spec, kernel);
         this.#obj = spec.load();
       } catch (err) {
@@ -140,27 +152,34 @@ export class RingMonitor implements Monitor {
       s.prepare?.(obj);
       const priority = s.priority ?? false;
       const decode = createDecoder(s.decoder, s.clock);
-      this.#ring = RingBuffer.open(bridge, obj.map(s.ringMap), (batch) => {
-        if (raw) {
-          // One copy per batch; the receiver decodes off the event loop.
-          raw(this.name, batch.bytes.slice(0, batch.length), batch.count, priority);
-          this.#rawRecords += batch.count;
-          return;
-        }
-        const events: BpfEvent[] = [];
-        forEachRecord(batch, (view, off, size) => {
-          const r = decode(batch.bytes, view, off, size);
-          if (r === null) return;
-          if ('error' in r) {
-            this.#decodeErrors++;
-            this.#deps.onDecodeError?.(this.name, r.error);
-          } else {
-            events.push(r);
+      // Without a threshold every record can wake the consumer: no timer needed.
+      const ringOpts = s.wakeupBytes ? { pollIntervalMs: s.pollIntervalMs ?? DEFAULT_POLL_MS } : {};
+      this.#ring = RingBuffer.open(
+        bridge,
+        obj.map(s.ringMap),
+        (batch) => {
+          if (raw) {
+            // One copy per batch; the receiver decodes off the event loop.
+            raw(this.name, batch.bytes.slice(0, batch.length), batch.count, priority);
+            this.#rawRecords += batch.count;
+            return;
           }
-        });
-        this.#events += events.length;
-        if (events.length) sink(events, priority);
-      });
+          const events: BpfEvent[] = [];
+          forEachRecord(batch, (view, off, size) => {
+            const r = decode(batch.bytes, view, off, size);
+            if (r === null) return;
+            if ('error' in r) {
+              this.#decodeErrors++;
+              this.#deps.onDecodeError?.(this.name, r.error);
+            } else {
+              events.push(r);
+            }
+          });
+          this.#events += events.length;
+          if (events.length) sink(events, priority);
+        },
+        ringOpts,
+      );
       this.#links = s.attach ? s.attach(obj) : attachAll(obj, s.attachOverrides ?? {});
       this.#state = 'running';
       this.#error = undefined;

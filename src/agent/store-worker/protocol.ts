@@ -1,7 +1,7 @@
 /** Messages between the agent's main thread and its store worker. */
 import type { DecoderSpec } from '../../domain/decode/registry.ts';
 import type { Config } from '../config.ts';
-import type { LatencySummary, RetentionCounts } from '../store-backend/backend.ts';
+import type { LatencySummary, RetentionCounts, StoreHistograms } from '../store-backend/backend.ts';
 
 export interface WorkerInit {
   readonly database: string;
@@ -39,8 +39,11 @@ export interface WorkerStats {
     readonly queueDropped: number;
     readonly writeFailures: number;
     readonly lastError?: string;
+    readonly rowsRejected?: number;
+    readonly rowsByType?: Readonly<Record<string, number>>;
   };
   readonly latencyMs: LatencySummary;
+  readonly histograms?: StoreHistograms;
   readonly retention: RetentionCounts;
 }
 

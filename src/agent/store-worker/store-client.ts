@@ -14,6 +14,9 @@ export interface StoreClientOptions {
   readonly log: (line: string) => void;
 }
 
+/** The store worker's young generation (both semi-spaces), MiB. */
+export const WORKER_YOUNG_GENERATION_MB = 8;
+
 const EMPTY: WorkerStats = {
   processedBatches: 0,
   monitors: [],
@@ -49,7 +52,12 @@ export class StoreClient {
 
   /** Starts the worker; resolves once its database is open and migrated. */
   static start(init: WorkerInit, opts: StoreClientOptions): Promise<StoreClient> {
-    const worker = new Worker(workerUrl(), { workerData: init });
+    const worker = new Worker(workerUrl(), {
+      workerData: init,
+      // Decoded events live for one flush (25 ms): a small young generation
+      // collects them as well as V8's default, which grows to 32 MiB or more.
+      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+    });
     const client = new StoreClient(worker, opts);
     return new Promise((resolve, reject) => {
       let ready = false;

@@ -5,14 +5,13 @@
  */
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { BootClock } from '../../domain/clock.ts';
-import { createDecoder, type RecordDecoder } from '../../domain/decode/registry.ts';
-import type { BpfEvent } from '../../domain/events.ts';
-import { forEachRecord } from '../../ebpf/ringbuf.ts';
 import { openDatabase } from '../../store/database.ts';
 import { EventWriter } from '../../store/event-writer.ts';
 import type { Retention } from '../../store/retention.ts';
 import { Pipeline } from '../pipeline.ts';
 import { scheduleRetention } from '../retention-task.ts';
+import { BatchIngest } from './batch-ingest.ts';
+import { raiseThreadPriority } from './priority.ts';
 import type { FromWorker, ToWorker, WorkerInit, WorkerStats } from './protocol.ts';
 
 const STATS_MS = 250;
@@ -28,6 +27,8 @@ const port = requirePort();
 const send = (m: FromWorker): void => port.postMessage(m);
 
 function run(init: WorkerInit): void {
+  const notRaised = raiseThreadPriority();
+  if (notRaised) send({ kind: 'log', line: `store worker keeps its scheduling priority: ${notRaised}` });
   const db = openDatabase(init.database);
   const writer = new EventWriter(db, { maxQueue: init.store.maxQueue });
   const pipeline = new Pipeline(writer, {
@@ -35,12 +36,9 @@ function run(init: WorkerInit): void {
     onWriteError: (msg) => send({ kind: 'log', line: `store write failed (will retry): ${msg}` }),
   });
   const clock = new BootClock(BigInt(init.bootOffsetNs));
-  const decoders = new Map<string, RecordDecoder>();
-  const counts = new Map<string, { events: number; decodeErrors: number }>();
-  for (const [name, spec] of init.decoders) {
-    decoders.set(name, createDecoder(spec, clock));
-    counts.set(name, { events: 0, decodeErrors: 0 });
-  }
+  const ingest = new BatchIngest(pipeline.sink, init.decoders, clock, (monitor, message, nth) => {
+    if (nth <= ERROR_LINES) send({ kind: 'log', line: `monitor ${monitor}: undecodable record: ${message}` });
+  });
   let stopped = false;
   let processedBatches = 0;
   const task = scheduleRetention(db, init.retention, () => stopped);
@@ -52,16 +50,23 @@ function run(init: WorkerInit): void {
     const ms = (us: number): number => Math.round(us / 100) / 10;
     return {
       processedBatches,
-      monitors: [...counts],
+      monitors: ingest.counts(),
       store: {
         rowsWritten: s.rowsWritten,
         batches: s.batches,
         queued: s.queued,
         queueDropped: s.queueDropped,
         writeFailures: s.writeFailures,
+        rowsRejected: s.rowsRejected,
+        rowsByType: writer.rowsByType(),
         ...(s.lastError ? { lastError: s.lastError } : {}),
       },
       latencyMs: { p50: ms(h.quantile(0.5)), p99: ms(h.quantile(0.99)), max: ms(h.max), count: h.count },
+      histograms: {
+        latencyUs: h.snapshot(),
+        batchRows: writer.batchRows.snapshot(),
+        commitUs: writer.commitUs.snapshot(),
+      },
       retention: {
         deletedByAge: retention?.stats.deletedByAge ?? 0,
         deletedBySize: retention?.stats.deletedBySize ?? 0,
@@ -70,33 +75,13 @@ function run(init: WorkerInit): void {
     };
   };
 
-  const decodeBatch = (monitor: string, bytes: Uint8Array, count: number, priority: boolean): void => {
-    const decode = decoders.get(monitor);
-    const c = counts.get(monitor);
-    if (!decode || !c) return;
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const events: BpfEvent[] = [];
-    forEachRecord({ view, bytes, length: bytes.byteLength, count }, (v, off, size) => {
-      const r = decode(bytes, v, off, size);
-      if (r === null) return;
-      if ('error' in r) {
-        if (c.decodeErrors++ < ERROR_LINES)
-          send({ kind: 'log', line: `monitor ${monitor}: undecodable record: ${r.error}` });
-      } else {
-        events.push(r);
-      }
-    });
-    c.events += events.length;
-    if (events.length) pipeline.sink(events, priority);
-  };
-
   pipeline.start();
   const statsTimer = setInterval(() => send({ kind: 'stats', stats: stats() }), STATS_MS);
   port.on('message', (m: ToWorker) => {
     switch (m.kind) {
       case 'batch':
         processedBatches++;
-        decodeBatch(m.monitor, m.bytes, m.count, m.priority);
+        ingest.batch(m.monitor, m.bytes, m.count, m.priority);
         return;
       case 'clock':
         clock.update(BigInt(m.bootOffsetNs));

@@ -24,10 +24,10 @@ import {
   RENAME,
   UNLINK,
 } from '../layout/file.ts';
-import { HEADER } from '../layout/process.ts';
+import { COMM_LEN, HEADER } from '../layout/process.ts';
 import type { Field } from '../layout/struct.ts';
-import { readCString } from './cstring.ts';
-import { decodeHeader, headerTypeId } from './header.ts';
+import { decodeHeader, headerTypeId, u64 } from './header.ts';
+import { PLAIN_STRINGS, type StringReader } from './string-cache.ts';
 
 export type FileDecodeResult = FileEvent | { readonly error: string };
 
@@ -54,46 +54,77 @@ const i32 = (v: DataView, off: number): number => v.getInt32(off, true);
 const u32 = (v: DataView, off: number): number => v.getUint32(off, true);
 
 /** A path field that may run past the end of the record (the last one). */
-function lastPath(bytes: Uint8Array, off: number, size: number, field: Field): string {
-  return readCString(bytes, off + field.offset, Math.min(field.size, size - field.offset));
+function lastPath(bytes: Uint8Array, off: number, size: number, field: Field, strings: StringReader): string {
+  return strings.path(bytes, off + field.offset, Math.min(field.size, size - field.offset));
 }
 
-/** Decodes one record at [off, off+size). Malformed records give an error, never a throw. */
+/** Syscall names by id, for each family (undefined: not one of the family's). */
+function byId<S extends FileSyscall>(allowed: readonly S[]): (S | undefined)[] {
+  const out: (S | undefined)[] = [];
+  for (const [id, name] of SYSCALL_NAMES)
+    if ((allowed as readonly string[]).includes(name)) out[id] = name as S;
+  return out;
+}
+
+const OPEN_BY_ID = byId(OPEN_SYSCALLS);
+const UNLINK_BY_ID = byId(UNLINK_SYSCALLS);
+const RENAME_BY_ID = byId(RENAME_SYSCALLS);
+const CHMOD_BY_ID = byId(CHMOD_SYSCALLS);
+
+/** Every type must hold its fixed fields and at least the first byte of its last path. */
+function short(name: string, size: number, last: Field): { error: string } | undefined {
+  return size <= last.offset
+    ? { error: `${name} record of ${size} bytes, expected at least ${last.offset + 1}` }
+    : undefined;
+}
+
+function unknownSyscall(name: string, id: number): { error: string } {
+  return { error: `${name} record with unknown syscall ${id}` };
+}
+
+const H = HEADER.fields;
+
+/**
+ * Decodes one record at [off, off+size). Malformed records give an error,
+ * never a throw. Each event is built as one object literal (no header object
+ * spread into it): opens arrive by the hundred thousand per second.
+ */
 export function decodeFileRecord(
   bytes: Uint8Array,
   v: DataView,
   off: number,
   size: number,
   clock: BootClock,
+  strings: StringReader = PLAIN_STRINGS,
 ): FileDecodeResult {
   if (off < 0 || size < 0 || off + size > bytes.length) {
     return { error: `record of ${size} bytes overruns its batch` };
   }
   if (size < HEADER.size) return { error: `record of ${size} bytes is shorter than the header` };
   const typeId = headerTypeId(v, off);
-  // Every type must hold its fixed fields and at least the first byte of its last path.
-  const need = (name: string, last: Field): { error: string } | undefined =>
-    size <= last.offset
-      ? { error: `${name} record of ${size} bytes, expected at least ${last.offset + 1}` }
-      : undefined;
-  const syscall = <S extends FileSyscall>(name: string, allowed: readonly S[]): S | { error: string } => {
-    const id = u32(v, off + O.syscall.offset);
-    const s = allowed.find((x) => x === SYSCALL_NAMES.get(id));
-    return s ?? { error: `${name} record with unknown syscall ${id}` };
-  };
   switch (typeId) {
     case FileEventTypeId.open: {
-      const short = need('open', O.path);
-      if (short) return short;
-      const sys = syscall('open', OPEN_SYSCALLS);
-      if (typeof sys !== 'string') return sys;
+      const bad = short('open', size, O.path);
+      if (bad) return bad;
+      const sysId = u32(v, off + O.syscall.offset);
+      const sys = OPEN_BY_ID[sysId];
+      if (sys === undefined) return unknownSyscall('open', sysId);
       const status = u32(v, off + O.path_status.offset);
+      const ktimeNs = u64(v, off + H.ktime_ns.offset);
       return {
-        ...decodeHeader(bytes, v, off, 'open', clock),
+        timeUs: clock.toWallUs(ktimeNs),
+        ktimeNs,
         type: 'open',
+        pid: u32(v, off + H.pid.offset),
+        tid: u32(v, off + H.tid.offset),
+        ppid: u32(v, off + H.ppid.offset),
+        uid: u32(v, off + H.uid.offset),
+        gid: u32(v, off + H.gid.offset),
+        cgroupId: u64(v, off + H.cgroup_id.offset),
+        comm: strings.comm(bytes, off + H.comm.offset, COMM_LEN),
         syscall: sys,
         result: i64(v, off + O.result.offset),
-        path: lastPath(bytes, off, size, O.path),
+        path: lastPath(bytes, off, size, O.path, strings),
         pathTruncated: (status & FILE_PATH_TRUNCATED) !== 0,
         pathUnreadable: (status & FILE_PATH_UNREADABLE) !== 0,
         dirfd: i32(v, off + O.dirfd.offset),
@@ -102,17 +133,18 @@ export function decodeFileRecord(
       };
     }
     case FileEventTypeId.unlink: {
-      const short = need('unlink', U.path);
-      if (short) return short;
-      const sys = syscall('unlink', UNLINK_SYSCALLS);
-      if (typeof sys !== 'string') return sys;
+      const bad = short('unlink', size, U.path);
+      if (bad) return bad;
+      const sysId = u32(v, off + U.syscall.offset);
+      const sys = UNLINK_BY_ID[sysId];
+      if (sys === undefined) return unknownSyscall('unlink', sysId);
       const status = u32(v, off + U.path_status.offset);
       return {
         ...decodeHeader(bytes, v, off, 'unlink', clock),
         type: 'unlink',
         syscall: sys,
         result: i64(v, off + U.result.offset),
-        path: lastPath(bytes, off, size, U.path),
+        path: lastPath(bytes, off, size, U.path, strings),
         pathTruncated: (status & FILE_PATH_TRUNCATED) !== 0,
         pathUnreadable: (status & FILE_PATH_UNREADABLE) !== 0,
         dirfd: i32(v, off + U.dirfd.offset),
@@ -120,18 +152,19 @@ export function decodeFileRecord(
       };
     }
     case FileEventTypeId.rename: {
-      const short = need('rename', R.newpath);
-      if (short) return short;
-      const sys = syscall('rename', RENAME_SYSCALLS);
-      if (typeof sys !== 'string') return sys;
+      const bad = short('rename', size, R.newpath);
+      if (bad) return bad;
+      const sysId = u32(v, off + R.syscall.offset);
+      const sys = RENAME_BY_ID[sysId];
+      if (sys === undefined) return unknownSyscall('rename', sysId);
       const status = u32(v, off + R.path_status.offset);
       return {
         ...decodeHeader(bytes, v, off, 'rename', clock),
         type: 'rename',
         syscall: sys,
         result: i64(v, off + R.result.offset),
-        oldPath: readCString(bytes, off + R.oldpath.offset, R.oldpath.size),
-        newPath: lastPath(bytes, off, size, R.newpath),
+        oldPath: strings.path(bytes, off + R.oldpath.offset, R.oldpath.size),
+        newPath: lastPath(bytes, off, size, R.newpath, strings),
         oldDirfd: i32(v, off + R.olddirfd.offset),
         newDirfd: i32(v, off + R.newdirfd.offset),
         flags: u32(v, off + R.flags.offset),
@@ -142,17 +175,18 @@ export function decodeFileRecord(
       };
     }
     case FileEventTypeId.chmod: {
-      const short = need('chmod', C.path);
-      if (short) return short;
-      const sys = syscall('chmod', CHMOD_SYSCALLS);
-      if (typeof sys !== 'string') return sys;
+      const bad = short('chmod', size, C.path);
+      if (bad) return bad;
+      const sysId = u32(v, off + C.syscall.offset);
+      const sys = CHMOD_BY_ID[sysId];
+      if (sys === undefined) return unknownSyscall('chmod', sysId);
       const status = u32(v, off + C.path_status.offset);
       return {
         ...decodeHeader(bytes, v, off, 'chmod', clock),
         type: 'chmod',
         syscall: sys,
         result: i64(v, off + C.result.offset),
-        path: lastPath(bytes, off, size, C.path),
+        path: lastPath(bytes, off, size, C.path, strings),
         pathTruncated: (status & FILE_PATH_TRUNCATED) !== 0,
         pathUnreadable: (status & FILE_PATH_UNREADABLE) !== 0,
         fd: sys === 'fchmod' ? i32(v, off + C.fd.offset) : null,
