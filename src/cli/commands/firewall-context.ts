@@ -1,0 +1,67 @@
+/**
+ * What `bpfwarden firewall` and `bpfwarden ratelimit` share: the database
+ * (opened writable: they record changes directly, with or without an
+ * agent), the enforcement pin root, bpffs mounted, and the service.
+ */
+import type { Command } from 'commander';
+import { ensureMounts } from '../../agent/mounts.ts';
+import { DEFAULT_DB_PATH } from '../../agent/paths.ts';
+import { FirewallError } from '../../domain/enforce/firewall/errors.ts';
+import { Kernel, nativeBridge } from '../../ebpf/index.ts';
+import { DEFAULT_ENFORCE_PIN_ROOT } from '../../enforce/component.ts';
+import { currentUser, FirewallService } from '../../enforce/firewall/service.ts';
+import { enforcePinRoot } from '../../enforce/pin-root.ts';
+import { openDatabase } from '../../store/database.ts';
+
+export interface FirewallCliOptions {
+  readonly db?: string;
+  readonly pinRoot?: string;
+  readonly json?: boolean;
+}
+
+export function withFirewallOptions(cmd: Command): Command {
+  return cmd
+    .option('--db <path>', `database file (default ${DEFAULT_DB_PATH})`)
+    .option(
+      '--pin-root <dir>',
+      `enforcement pin root under /sys/fs/bpf (default $BPFWARDEN_ENFORCE_PIN_ROOT, else ${DEFAULT_ENFORCE_PIN_ROOT})`,
+    );
+}
+
+export function pinRootOf(o: FirewallCliOptions, env: NodeJS.ProcessEnv = process.env): string {
+  // The flag, else BPFWARDEN_ENFORCE_PIN_ROOT, else the default.
+  const root = (o.pinRoot ?? enforcePinRoot(undefined, env)).replace(/\/+$/, '');
+  if (!root.startsWith('/sys/fs/bpf/') || root.includes('..'))
+    throw new FirewallError('BAD_ARGUMENT', `--pin-root ${root}: expected a directory under /sys/fs/bpf/`);
+  return root;
+}
+
+/** Runs fn with a firewall service over the writable database, closed afterwards. */
+export function withFirewall<T>(o: FirewallCliOptions, fn: (svc: FirewallService) => T): T {
+  const pinRoot = pinRootOf(o);
+  const bridge = nativeBridge();
+  ensureMounts(new Kernel(bridge));
+  const db = openDatabase(o.db ?? DEFAULT_DB_PATH);
+  try {
+    return fn(new FirewallService({ bridge, db, pinRoot, author: { who: 'cli', user: currentUser() } }));
+  } finally {
+    db.close();
+  }
+}
+
+export function writeJson(out: NodeJS.WritableStream, v: unknown): void {
+  out.write(`${JSON.stringify(v)}\n`);
+}
+
+export const usage = (message: string): FirewallError => new FirewallError('BAD_ARGUMENT', message);
+
+/** Runs fn; a rule or setting refused for its values is a usage error here (exit 2): the values came from the command line. */
+export function fromArguments<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof FirewallError && (err.code === 'BAD_RULE' || err.code === 'BAD_SETTING'))
+      throw new FirewallError('BAD_ARGUMENT', err.message, { cause: err });
+    throw err;
+  }
+}
