@@ -10,13 +10,19 @@ import { reconcileAtStart } from '../manager/startup.ts';
 import type { Config } from './config.ts';
 import { DetectionEngine } from './detection/engine.ts';
 import { firstBlocker, hostChecks, kernelChecks } from './doctor.ts';
+import { type Enforcement, startEnforcement } from './enforcement.ts';
 import { AgentError } from './errors.ts';
+import { firewallApi } from './firewall-api.ts';
+import { type AgentInterfaces, startInterfaces } from './interfaces.ts';
 import { createMonitors } from './monitor-set.ts';
 import type { Monitor, MonitorStatus } from './monitors/monitor.ts';
 import { ensureMounts } from './mounts.ts';
-import { type MonitorSnapshot, writeStatus } from './status-file.ts';
+import { policyApi } from './policy-api.ts';
+import { programsApi } from './programs-api.ts';
+import { applyReload, type ReloadResult } from './reload.ts';
+import { type MonitorSnapshot, type StatusSnapshot, writeStatus } from './status-file.ts';
 import { statusLine, type Totals } from './status-line.ts';
-import type { StoreBackend } from './store-backend/backend.ts';
+import type { StoreBackend, StoreCounters } from './store-backend/backend.ts';
 import { InProcessStore } from './store-backend/in-process.ts';
 import { WorkerStore } from './store-backend/worker.ts';
 
@@ -30,7 +36,9 @@ export interface AgentIo {
 const CLOCK_REFRESH_MS = 60_000;
 
 export class Agent {
-  readonly #config: Config;
+  #config: Config;
+  /** Reloads run one at a time, and stop waits for the one under way. */
+  #reloading: Promise<unknown> = Promise.resolve();
   readonly #io: AgentIo;
   #store: StoreBackend | undefined;
   #detection: DetectionEngine | undefined;
@@ -38,6 +46,8 @@ export class Agent {
   #failed: MonitorSnapshot[] = [];
   #timers: NodeJS.Timeout[] = [];
   #stopping: Promise<Totals> | undefined;
+  #interfaces: AgentInterfaces | undefined;
+  #enforcement: Enforcement | undefined;
   readonly #startedAtMs = Date.now();
   #rates = new Map<string, { events: number; at: number; perSecond: number }>();
 
@@ -59,6 +69,8 @@ export class Agent {
     if (kBlocker) throw new AgentError('PREFLIGHT', `${kBlocker.name}: ${kBlocker.detail} — ${kBlocker.fix}`);
     mkdirSync(this.#config.runtimeDir, { recursive: true, mode: 0o700 });
     reconcileAtStart(bridge, this.#config, this.#io.log);
+    // Enforcement first: rules are in force before capture starts.
+    this.#enforcement = startEnforcement(bridge, this.#config, this.#io.log);
 
     const clock = new BootClock(kernel.bootOffsetNs());
     const log = this.#io.log;
@@ -117,8 +129,15 @@ export class Agent {
     }
     this.#startStatusLine();
     this.#startStatusFile();
+    this.#interfaces = await startInterfaces(this, this.#config, {
+      programs: programsApi(bridge, this.#config),
+      policy: policyApi(bridge, this.#config),
+      firewall: firewallApi(bridge, this.#config),
+      log,
+    });
+    const at = this.#interfaces.addresses;
     log(
-      `agent ready: monitors ${this.#monitors.map((m) => m.name).join(', ')}; database ${this.#config.database}`,
+      `agent ready: monitors ${this.#monitors.map((m) => m.name).join(', ')}; database ${this.#config.database}${at.length ? `; API ${at.join(' and ')}` : ''}`,
     );
   }
 
@@ -152,26 +171,31 @@ export class Agent {
     });
   }
 
-  #writeStatus(stoppedAtMs?: number): void {
+  /** The status the status file and the API show. */
+  snapshot(stoppedAtMs?: number): StatusSnapshot {
     const c = this.#store?.counters();
+    return {
+      pid: process.pid,
+      startedAtMs: this.#startedAtMs,
+      updatedAtMs: Date.now(),
+      ...(stoppedAtMs ? { stoppedAtMs } : {}),
+      database: this.#config.database,
+      monitors: [...this.#snapshots(), ...this.#failed],
+      store: {
+        stored: c?.stored ?? 0,
+        queued: c?.queued ?? 0,
+        queueDropped: c?.queueDropped ?? 0,
+        writeFailures: c?.writeFailures ?? 0,
+        ...(c ? { latencyMs: c.latencyMs } : {}),
+        ...(c?.lastError ? { lastError: c.lastError } : {}),
+      },
+      retention: c?.retention ?? { deletedByAge: 0, deletedBySize: 0, failures: 0 },
+    };
+  }
+
+  #writeStatus(stoppedAtMs?: number): void {
     try {
-      writeStatus(this.#config.runtimeDir, {
-        pid: process.pid,
-        startedAtMs: this.#startedAtMs,
-        updatedAtMs: Date.now(),
-        ...(stoppedAtMs ? { stoppedAtMs } : {}),
-        database: this.#config.database,
-        monitors: [...this.#snapshots(), ...this.#failed],
-        store: {
-          stored: c?.stored ?? 0,
-          queued: c?.queued ?? 0,
-          queueDropped: c?.queueDropped ?? 0,
-          writeFailures: c?.writeFailures ?? 0,
-          ...(c ? { latencyMs: c.latencyMs } : {}),
-          ...(c?.lastError ? { lastError: c.lastError } : {}),
-        },
-        retention: c?.retention ?? { deletedByAge: 0, deletedBySize: 0, failures: 0 },
-      });
+      writeStatus(this.#config.runtimeDir, this.snapshot(stoppedAtMs));
     } catch (err) {
       this.#io.log(`cannot write status file: ${(err as Error).message}`);
     }
@@ -211,7 +235,47 @@ export class Agent {
     return this.#stopping;
   }
 
+  /** The store's full counters (per-type rows, batch and commit distributions), for metrics. */
+  storeCounters(): StoreCounters | undefined {
+    return this.#store?.counters();
+  }
+
+  /** The running rule engine (a reload replaces it), for rule run times. */
+  detection(): DetectionEngine | undefined {
+    return this.#detection;
+  }
+
+  /** Readiness for /readyz: running monitors and not stopping. */
+  ready(): { ready: boolean; detail?: string } {
+    if (this.#stopping) return { ready: false, detail: 'stopping' };
+    if (this.#monitors.length === 0) return { ready: false, detail: 'no monitor running' };
+    return { ready: true };
+  }
+
+  /**
+   * Applies a new configuration while running: detection rules, alert
+   * routes and sinks, monitor filters held in BPF maps. Other changed keys
+   * are logged as needing a restart and keep their running values (reload.ts).
+   */
+  reload(next: Config): Promise<ReloadResult> {
+    const run = this.#reloading.then(async () => {
+      if (this.#stopping) throw new AgentError('STOPPING', 'the agent is stopping; nothing was reloaded');
+      const r = await applyReload(this.#config, next, {
+        monitors: this.#monitors,
+        detection: this.#detection,
+        log: this.#io.log,
+      });
+      this.#config = r.config;
+      this.#detection = r.detection;
+      return r;
+    });
+    this.#reloading = run.catch(() => undefined);
+    return run;
+  }
+
   async #stop(): Promise<Totals> {
+    await this.#reloading;
+    await this.#interfaces?.close();
     for (const t of this.#timers) clearInterval(t);
     this.#timers = [];
     if (this.#io.tty) this.#io.tty.write('\r\x1b[K');
@@ -222,6 +286,8 @@ export class Agent {
         this.#io.log(`monitor ${m.name} did not stop cleanly: ${(err as Error).message}`);
       }
     }
+    // After the policy monitor has drained the decision rings.
+    this.#enforcement?.close();
     await this.#detection?.stop();
     await this.#store?.stop();
     this.#writeStatus(Date.now());

@@ -1,19 +1,25 @@
 /**
- * Agent configuration: defaults, then a YAML/JSON file, then flags. One schema
- * validates all of it; messages name the exact key, the value and what was
- * expected, and unknown keys are errors.
+ * Agent configuration: the schema, and the entry points that layer it
+ * (defaults, config files, environment, flags: see src/config/). One schema
+ * validates all of it; messages name the source, the exact key, the value
+ * and what was expected, and unknown keys are errors with a suggestion.
  */
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { ApiConfigSchema } from '../api/config.ts';
+import { GrpcConfigSchema } from '../api/grpc/config.ts';
+import { issuesToProblems } from '../config/issues.ts';
+import { type LoadOptions, loadLayers } from '../config/load.ts';
+import { type Resolution, resolveLayers } from '../config/resolve.ts';
 import { parseDurationMs } from '../domain/time-spec.ts';
+import { EnforcementConfigSchema } from '../enforce/config.ts';
 import { ManagerConfigSchema } from '../manager/config.ts';
+import { ConfigError } from './config-error.ts';
 import { AlertsConfigSchema, RulesConfigSchema } from './detection/config.ts';
-import { AgentError } from './errors.ts';
 import { dnsDefinition } from './monitors/dns-monitor.ts';
 import { dropDefinition } from './monitors/drop-monitor.ts';
 import { fileDefinition } from './monitors/file-monitor.ts';
 import { netDefinition } from './monitors/net-monitor.ts';
+import { policyDefinition } from './monitors/policy-monitor.ts';
 import { processDefinition } from './monitors/process-monitor.ts';
 import { DEFAULT_DB_PATH, DEFAULT_RUNTIME_DIR } from './paths.ts';
 
@@ -29,6 +35,7 @@ export const ConfigSchema = z
         dns: dnsDefinition.config,
         file: fileDefinition.config,
         net: netDefinition.config,
+        policy: policyDefinition.config,
       })
       .strict()
       .prefault({}),
@@ -65,10 +72,18 @@ export const ConfigSchema = z
     // Detection rules and alert delivery (see detection/config.ts).
     rules: RulesConfigSchema,
     alerts: AlertsConfigSchema,
+    /** REST API: root-only Unix socket, optional TCP with a bearer token (src/api/config.ts). */
+    api: ApiConfigSchema,
+    /** gRPC streams: root-only Unix socket, optional TCP with a bearer token (src/api/grpc/config.ts). */
+    grpc: GrpcConfigSchema,
+    /** In-kernel enforcement: egress and exec policy, XDP firewall and rate limit (src/enforce/config.ts). */
+    enforcement: EnforcementConfigSchema,
   })
   .strict();
 
 export type Config = z.infer<typeof ConfigSchema>;
+export type { FlagSetting } from '../config/load.ts';
+export { ConfigError } from './config-error.ts';
 
 function isDuration(v: string): boolean {
   try {
@@ -78,48 +93,43 @@ function isDuration(v: string): boolean {
   }
 }
 
-function formatIssue(issue: z.core.$ZodIssue, source: string): string {
-  const path = issue.path.length ? issue.path.join('.') : '(top level)';
-  if (issue.code === 'unrecognized_keys') {
-    const keys = issue.keys.map((k) => [...issue.path, k].join('.')).join(', ');
-    return `${source}: unknown key ${keys}`;
-  }
-  const got = 'input' in issue && issue.input !== undefined ? ` (got ${JSON.stringify(issue.input)})` : '';
-  // A bad record key: zod's own text ("Invalid key in record") hides the key schema's message.
-  const message = issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
-  return `${source}: ${path}: ${message}${got}`;
-}
-
-/** Validates a raw object; throws AgentError CONFIG with every problem listed. */
+/** Validates a raw object on its own; throws ConfigError listing every problem. */
 export function parseConfig(raw: unknown, source = 'config'): Config {
-  const r = ConfigSchema.safeParse(raw ?? {}, { reportInput: true });
+  const data = raw ?? {};
+  const r = ConfigSchema.safeParse(data, { reportInput: true });
   if (r.success) return r.data;
-  throw new AgentError('CONFIG', r.error.issues.map((i) => formatIssue(i, source)).join('\n'));
+  throw new ConfigError(
+    issuesToProblems(ConfigSchema, r.error.issues, data, () => ({ kind: 'label', label: source })),
+  );
 }
 
-export function loadConfigFile(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new AgentError('CONFIG', `cannot read config file ${path}: ${(err as Error).message}`);
-  }
-  try {
-    return path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
-  } catch (err) {
-    throw new AgentError(
-      'CONFIG',
-      `${path}: not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`,
-    );
-  }
+export interface ResolveOptions extends LoadOptions {
+  /** Settings as a mapping, above the environment (prefer `flags`, which names each flag). */
+  readonly overrides?: Record<string, unknown>;
 }
 
-/** Defaults <- file <- flags. */
-export function resolveConfig(opts: { file?: string; overrides?: Record<string, unknown> }): Config {
-  const base = opts.file ? loadConfigFile(opts.file) : {};
-  if (base !== null && (typeof base !== 'object' || Array.isArray(base))) {
-    throw new AgentError('CONFIG', `${opts.file}: expected a mapping of settings at the top level`);
+/**
+ * Defaults <- /etc/bpfwarden/config.* <- $XDG_CONFIG_HOME/bpfwarden/config.*
+ * (or one explicit file) <- BPFWARDEN_* environment <- flags, with the
+ * origin of every value; never throws (see src/config/).
+ */
+export function explainConfig(opts: ResolveOptions = {}): Resolution<Config> {
+  const { layers, problems } = loadLayers(ConfigSchema, opts);
+  const overrides = opts.overrides ?? {};
+  if (Object.keys(overrides).length > 0) {
+    const flagsAt = opts.flags?.length ? layers.length - 1 : layers.length;
+    layers.splice(flagsAt, 0, {
+      name: 'overrides',
+      data: overrides,
+      origin: () => ({ kind: 'label', label: 'flags' }),
+    });
   }
-  const merged = { ...(base as Record<string, unknown>), ...(opts.overrides ?? {}) };
-  return parseConfig(merged, opts.file ?? 'config');
+  return resolveLayers(ConfigSchema, layers, problems);
+}
+
+/** The effective configuration; throws ConfigError listing every problem. */
+export function resolveConfig(opts: ResolveOptions = {}): Config {
+  const r = explainConfig(opts);
+  if (!r.ok) throw new ConfigError(r.problems);
+  return r.config;
 }

@@ -12,10 +12,10 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = err.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
       return;
     }
-    const { message, expected } = describeError(err);
+    const { message, expected, exitCode } = describeError(err);
     process.stderr.write(`bpfwarden: ${message}\n`);
     if (!expected && process.env.BPFWARDEN_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
-    process.exitCode = ExitCode.FAILURE;
+    process.exitCode = exitCode;
   }
 }
 

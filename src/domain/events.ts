@@ -23,6 +23,13 @@ import {
   type UdpSendEvent,
 } from './events/net.ts';
 import {
+  POLICY_EVENT_TYPES,
+  type PolicyEgressEvent,
+  type PolicyEvent,
+  type PolicyExecEvent,
+  type PolicyFirewallEvent,
+} from './events/policy.ts';
+import {
   type ExecEvent,
   type ExitEvent,
   type ForkEvent,
@@ -44,6 +51,10 @@ export type {
   ForkEvent,
   NetEvent,
   OpenEvent,
+  PolicyEgressEvent,
+  PolicyEvent,
+  PolicyExecEvent,
+  PolicyFirewallEvent,
   ProcessEvent,
   RenameEvent,
   TcpAcceptEvent,
@@ -52,7 +63,14 @@ export type {
   UdpSendEvent,
   UnlinkEvent,
 };
-export { DNS_EVENT_TYPES, DROP_EVENT_TYPES, FILE_EVENT_TYPES, NET_EVENT_TYPES, PROCESS_EVENT_TYPES };
+export {
+  DNS_EVENT_TYPES,
+  DROP_EVENT_TYPES,
+  FILE_EVENT_TYPES,
+  NET_EVENT_TYPES,
+  POLICY_EVENT_TYPES,
+  PROCESS_EVENT_TYPES,
+};
 
 export const EVENT_TYPES = [
   ...PROCESS_EVENT_TYPES,
@@ -60,10 +78,11 @@ export const EVENT_TYPES = [
   ...DNS_EVENT_TYPES,
   ...FILE_EVENT_TYPES,
   ...NET_EVENT_TYPES,
+  ...POLICY_EVENT_TYPES,
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-export type BpfEvent = ProcessEvent | DropEvent | DnsEvent | FileEvent | NetEvent;
+export type BpfEvent = ProcessEvent | DropEvent | DnsEvent | FileEvent | NetEvent | PolicyEvent;
 
 export function isEventType(s: string): s is EventType {
   return (EVENT_TYPES as readonly string[]).includes(s);

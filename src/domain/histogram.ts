@@ -6,13 +6,40 @@
 const SUB = 16;
 const MAX_EXP = 48;
 
+/**
+ * A histogram's contents as plain data (it crosses worker threads): totals
+ * and the non-empty buckets as [index, count]; bucket i holds values in
+ * [bucketLower(i), bucketLower(i + 1)).
+ */
+export interface HistogramSnapshot {
+  readonly count: number;
+  /** Sum of the recorded values (each as bucketed: below 1 counts as 1). */
+  readonly sum: number;
+  readonly max: number;
+  readonly buckets: readonly (readonly [number, number])[];
+}
+
+export function bucketLower(i: number): number {
+  return 2 ** Math.floor(i / SUB) * (1 + (i % SUB) / SUB);
+}
+
+/** Recorded values below `bound`: exact when bound is a bucket edge (every power of two is). */
+export function countBelow(s: HistogramSnapshot, bound: number): number {
+  let n = 0;
+  for (const [i, c] of s.buckets) if (bucketLower(i + 1) <= bound) n += c;
+  return n;
+}
+
 export class LogHistogram {
   readonly #counts = new Float64Array(MAX_EXP * SUB);
   #total = 0;
   #max = 0;
+  #sum = 0;
 
   record(value: number): void {
-    const v = value >= 1 ? value : 1; // also maps NaN and negatives (clock steps) to the first bucket
+    // biome-ignore lint/complexity/useMathMinMax: Math.max(1, NaN) is NaN; this maps NaN to the first bucket too
+    const v = value >= 1 ? value : 1; // negatives (clock steps) too
+    this.#sum += v;
     const exp = Math.min(MAX_EXP - 1, Math.floor(Math.log2(v)));
     const base = 2 ** exp;
     const sub = Math.min(SUB - 1, Math.floor(((v - base) / base) * SUB));
@@ -46,9 +73,23 @@ export class LogHistogram {
     return this.#max;
   }
 
+  get sum(): number {
+    return this.#sum;
+  }
+
+  snapshot(): HistogramSnapshot {
+    const buckets: [number, number][] = [];
+    for (let i = 0; i < this.#counts.length; i++) {
+      const c = this.#counts[i]!;
+      if (c > 0) buckets.push([i, c]);
+    }
+    return { count: this.#total, sum: this.#sum, max: this.#max, buckets };
+  }
+
   reset(): void {
     this.#counts.fill(0);
     this.#total = 0;
     this.#max = 0;
+    this.#sum = 0;
   }
 }

@@ -67,7 +67,7 @@ export function insertAlerts(db: DatabaseSync, drafts: readonly RoutedDraft[], n
   return { inserted, suppressed };
 }
 
-function alertFromRow(r: Row): Alert {
+export function alertFromRow(r: Row): Alert {
   const severity = str(r.severity);
   return {
     id: num(r.id),

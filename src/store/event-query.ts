@@ -28,6 +28,14 @@ export interface EventFilter {
   readonly untilUs?: number;
   /** Newest rows to return; default DEFAULT_LIMIT, at most MAX_LIMIT. */
   readonly limit?: number;
+  /** Only rows older than this position in (time, id) order: the cursor of a previous page. */
+  readonly before?: EventCursor;
+}
+
+/** A position in the (time_us, id) order events are listed in. */
+export interface EventCursor {
+  readonly timeUs: number;
+  readonly id: number;
 }
 
 export const DEFAULT_LIMIT = 100;
@@ -38,14 +46,13 @@ export type StoredExecEvent = Extract<StoredEvent, { type: 'exec' }>;
 export type StoredForkEvent = Extract<StoredEvent, { type: 'fork' }>;
 export type StoredExitEvent = Extract<StoredEvent, { type: 'exit' }>;
 
-const COMMON = 'id, time_us, type, pid, tid, ppid, uid, gid, CAST(cgroup_id AS REAL) AS cgroup_id, comm';
+export const COMMON =
+  'id, time_us, type, pid, tid, ppid, uid, gid, CAST(cgroup_id AS REAL) AS cgroup_id, comm';
 
 /** The newest `limit` events matching `filter`, ordered oldest to newest. */
 export function queryEvents(db: DatabaseSync, filter: EventFilter = {}): StoredEvent[] {
   const limit = checkLimit(filter.limit);
-  const { where, params } = whereClause(filter);
-  const sql = `SELECT id, type FROM events ${where} ORDER BY time_us DESC, id DESC LIMIT ?`;
-  const hits = run(() => db.prepare(sql).all(...params, limit)) as { id: number; type: string }[];
+  const hits = newestHits(db, filter, limit);
   // Fetch full rows per table, by id.
   const byTable = new Map<string, number[]>();
   for (const h of hits) {
@@ -80,6 +87,33 @@ export function queryEvents(db: DatabaseSync, filter: EventFilter = {}): StoredE
     if (e) out.push(e);
   }
   return out;
+}
+
+interface Hit {
+  readonly id: number;
+  readonly type: string;
+  readonly time_us: number;
+}
+
+/**
+ * The newest `limit` matches, newest first. Each table is asked for its own
+ * newest rows (walking its time index backwards, stopping at `limit`) and
+ * the lists are merged here: ordering the `events` view itself makes SQLite
+ * read every row of every table and sort them.
+ */
+function newestHits(db: DatabaseSync, filter: EventFilter, limit: number): Hit[] {
+  const { where, params } = whereClause(filter);
+  const lists: Hit[][] = [];
+  for (const t of EVENT_TABLES) {
+    if (filter.types && !t.types.some((x) => filter.types?.includes(x))) continue;
+    const branch = `SELECT id, time_us, type, pid, uid, comm, ${t.view.path} AS path, ${t.view.addr} AS addr, ${t.view.port} AS port FROM ${t.name}`;
+    const sql = `SELECT id, type, time_us FROM (${branch}) ${where} ORDER BY time_us DESC, id DESC LIMIT ?`;
+    lists.push(run(() => db.prepare(sql).all(...params, limit)) as unknown as Hit[]);
+  }
+  return lists
+    .flat()
+    .sort((a, b) => b.time_us - a.time_us || b.id - a.id)
+    .slice(0, limit);
 }
 
 /** How many events match `filter` (its `limit` is ignored). */
@@ -124,10 +158,15 @@ export function whereClause(f: EventFilter): { where: string; params: SQLInputVa
     conds.push('time_us <= ?');
     params.push(checkInt('untilUs', f.untilUs));
   }
+  if (f.before !== undefined) {
+    const t = checkInt('before.timeUs', f.before.timeUs);
+    conds.push('(time_us < ? OR (time_us = ? AND id < ?))');
+    params.push(t, t, checkInt('before.id', f.before.id));
+  }
   return { where: conds.length ? `WHERE ${conds.join(' AND ')}` : '', params };
 }
 
-function toEvent(r: Row): StoredEvent | undefined {
+export function toEvent(r: Row): StoredEvent | undefined {
   const found = tableFor(str(r.type) as EventType);
   if (!found) return undefined;
   return {

@@ -8,7 +8,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import { type EventFilter, whereClause } from './event-query.ts';
 import { StoreError, sqliteMessage } from './store-error.ts';
 
-export const SUMMARY_KEYS = ['comm', 'pid', 'type', 'dest', 'uid', 'reason'] as const;
+export const SUMMARY_KEYS = ['comm', 'pid', 'type', 'dest', 'uid', 'reason', 'rule'] as const;
 export type SummaryKey = (typeof SUMMARY_KEYS)[number];
 
 export interface SummaryRow {
@@ -36,6 +36,8 @@ const GROUPS: Record<SummaryKey, Group> = {
   dest: { select: 'comm, addr, port', columns: ['comm', 'addr', 'port'], where: 'addr IS NOT NULL' },
   // Drop summary: which kernel drop reasons, how often.
   reason: { select: 'reason_name', columns: ['reason_name'], table: 'drop_events' },
+  // Enforcement summary: which policy rules decided what, how often.
+  rule: { select: 'type, rule_id, action', columns: ['type', 'rule_id', 'action'], table: 'policy_events' },
 };
 
 export function isSummaryKey(s: string): s is SummaryKey {

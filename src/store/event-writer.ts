@@ -51,13 +51,14 @@ export class EventWriter {
    * about 1.75x faster), and how to bind the type's own columns.
    */
   readonly #inserts = new Map<string, Insert>();
-  /** Reused parameter array for multi-row inserts. */
-  readonly #args: SQLInputValue[] = [];
   // A queue with a moving head: flushing from the front is O(batch), not O(queue).
   #queue: BpfEvent[] = [];
   #head = 0;
   #nextId: number;
   readonly #stats: Mutable<EventWriterStats>;
+  /** Rows committed per event type; `#pending` holds the open transaction's until it commits. */
+  readonly #byType = new Map<string, number>();
+  readonly #pending = new Map<string, number>();
 
   constructor(db: DatabaseSync, options: EventWriterOptions = {}) {
     this.#db = db;
@@ -73,6 +74,7 @@ export class EventWriter {
             one: db.prepare(head + row),
             many: db.prepare(head + Array(ROWS_PER_STATEMENT).fill(row).join(', ')),
             values: m.values,
+            args: new Array<SQLInputValue>(ROWS_PER_STATEMENT * cols.length).fill(null),
           });
         }
       }
@@ -101,6 +103,15 @@ export class EventWriter {
 
   /** Kernel timestamp to committed row, microseconds, over every committed event. */
   readonly latencyUs = new LogHistogram();
+  /** Rows per committed transaction. */
+  readonly batchRows = new LogHistogram();
+  /** Duration of each committed flush (BEGIN to COMMIT), microseconds. */
+  readonly commitUs = new LogHistogram();
+
+  /** Rows committed so far per event type. */
+  rowsByType(): Record<string, number> {
+    return Object.fromEntries(this.#byType);
+  }
 
   /** Live counters (read them at any time; they are not a snapshot). */
   get stats(): EventWriterStats {
@@ -133,6 +144,7 @@ export class EventWriter {
     let id = this.#nextId;
     let rejected = 0;
     let lastRejection: string | undefined;
+    this.#pending.clear();
     try {
       db.exec('BEGIN IMMEDIATE');
       const q = this.#queue;
@@ -165,6 +177,7 @@ export class EventWriter {
       return 0;
     }
     this.#nextId = id;
+    for (const [type, k] of this.#pending) this.#byType.set(type, (this.#byType.get(type) ?? 0) + k);
     // Latency from the kernel's timestamp to the commit, per event.
     const committedUs = Date.now() * 1000;
     const q = this.#queue;
@@ -179,6 +192,8 @@ export class EventWriter {
     this.#stats.batches++;
     this.#stats.lastBatchRows = written;
     this.#stats.lastBatchMs = performance.now() - started;
+    this.batchRows.record(written);
+    this.commitUs.record(this.#stats.lastBatchMs * 1000);
     return written;
   }
 
@@ -200,15 +215,27 @@ export class EventWriter {
     for (let k = 1; k < ROWS_PER_STATEMENT; k++) if (q[i + k]!.type !== type) return false;
     const ins = this.#inserts.get(type);
     if (!ins) return false;
-    const args = this.#args;
-    args.length = 0;
+    // Written in place: the array keeps its length and elements kind from flush to flush.
+    const args = ins.args;
+    let j = 0;
     for (let k = 0; k < ROWS_PER_STATEMENT; k++) {
       const e = q[i + k]!;
-      args.push(id + k, e.timeUs, e.type, e.pid, e.tid, e.ppid, e.uid, e.gid, e.cgroupId, e.comm);
-      for (const v of ins.values(e)) args.push(v);
+      args[j++] = id + k;
+      args[j++] = e.timeUs;
+      args[j++] = e.type;
+      args[j++] = e.pid;
+      args[j++] = e.tid;
+      args[j++] = e.ppid;
+      args[j++] = e.uid;
+      args[j++] = e.gid;
+      args[j++] = e.cgroupId;
+      args[j++] = e.comm;
+      const values = ins.values(e);
+      for (let c = 0; c < values.length; c++) args[j++] = values[c]!;
     }
     try {
       ins.many.run(...args);
+      this.#pending.set(type, (this.#pending.get(type) ?? 0) + ROWS_PER_STATEMENT);
       return true;
     } catch (err) {
       if (isRowError(err)) return false;
@@ -234,6 +261,7 @@ export class EventWriter {
       e.comm,
       ...ins.values(e),
     );
+    this.#pending.set(e.type, (this.#pending.get(e.type) ?? 0) + 1);
   }
 
   #dequeue(n: number): void {
@@ -254,10 +282,16 @@ interface Insert {
   readonly one: StatementSync;
   readonly many: StatementSync;
   readonly values: TypeMapping['values'];
+  /** Parameters of `many`, reused (a full statement's worth). */
+  readonly args: SQLInputValue[];
 }
 
-/** Rows per multi-row insert (parameters stay far below SQLite's 32766 limit). */
-const ROWS_PER_STATEMENT = 32;
+/**
+ * Rows per multi-row insert (parameters stay far below SQLite's 32766 limit).
+ * Measured on file opens (bench/ingest.ts): 128 rows cost about 8% less CPU
+ * per row than 32; beyond that the gain is within noise.
+ */
+const ROWS_PER_STATEMENT = 128;
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 

@@ -7,13 +7,16 @@
 
 import type { DatabaseSync } from 'node:sqlite';
 import { ALERTS_SCHEMA_SQL } from './alerts-schema.ts';
+import { FIREWALL_DDL } from './firewall-schema.ts';
 import { MANAGER_DDL } from './manager-schema.ts';
+import { POLICY_RULES_DDL } from './policy-schema.ts';
 import { StoreError, sqliteMessage } from './store-error.ts';
 import { DNS_TABLE } from './tables/dns.ts';
 import { DROP_TABLE } from './tables/drop.ts';
 import { COMMON_COLUMNS, type EventTable } from './tables/event-table.ts';
 import { FILE_TABLE } from './tables/file.ts';
 import { NET_TABLE } from './tables/net.ts';
+import { POLICY_TABLE } from './tables/policy.ts';
 import { PROCESS_TABLE } from './tables/process.ts';
 
 export interface Migration {
@@ -65,6 +68,18 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 7,
     description: 'program manager: objects, programs, maps, links, metadata',
     up: MANAGER_DDL,
+  },
+  {
+    version: 8,
+    description: 'policy events; egress and exec policy rules and their change log',
+    eventTables: [POLICY_TABLE],
+    up: `${POLICY_TABLE.ddl}
+      ${POLICY_RULES_DDL}`,
+  },
+  {
+    version: 9,
+    description: 'firewall: rules, rate limit settings, interfaces and their change log',
+    up: FIREWALL_DDL,
   },
 ];
 

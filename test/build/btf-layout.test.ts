@@ -12,6 +12,8 @@ import { DNS_LAYOUTS } from '../../src/domain/layout/dns.ts';
 import { DROP_LAYOUTS } from '../../src/domain/layout/drop.ts';
 import { FILE_LAYOUTS } from '../../src/domain/layout/file.ts';
 import { NET_LAYOUTS } from '../../src/domain/layout/net.ts';
+import { POLICY_LAYOUTS } from '../../src/domain/layout/policy.ts';
+import { EGRESS_MAP_LAYOUTS, EXEC_MAP_LAYOUTS } from '../../src/domain/layout/policy-rules.ts';
 import { PROCESS_LAYOUTS } from '../../src/domain/layout/process.ts';
 import type { StructLayout } from '../../src/domain/layout/struct.ts';
 import { BpfObjectSpec } from '../../src/ebpf/index.ts';
@@ -22,6 +24,8 @@ const OBJECTS: readonly { object: string; layouts: readonly StructLayout[] }[] =
   { object: 'dns', layouts: DNS_LAYOUTS },
   { object: 'file', layouts: FILE_LAYOUTS },
   { object: 'net', layouts: NET_LAYOUTS },
+  { object: 'egress', layouts: [...POLICY_LAYOUTS, ...EGRESS_MAP_LAYOUTS] },
+  { object: 'exec_policy', layouts: [...POLICY_LAYOUTS, ...EXEC_MAP_LAYOUTS] },
 ];
 
 function built(name: string): string | false {

@@ -5,6 +5,11 @@ import { projectRoot } from '../../src/agent/paths.ts';
 
 export const BIN = join(projectRoot(), 'bin', 'bpfwarden');
 
+/** Tests never read the host's /etc/bpfwarden or ~/.config/bpfwarden (an empty list of config directories). */
+export function testEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, BPFWARDEN_CONFIG_DIRS: process.env.BPFWARDEN_CONFIG_DIRS ?? '' };
+}
+
 export interface RunningAgent {
   readonly child: ChildProcess;
   /** Everything the agent wrote to stderr so far. */
@@ -14,7 +19,10 @@ export interface RunningAgent {
 }
 
 export function startAgent(args: readonly string[], timeoutMs = 15_000): Promise<RunningAgent> {
-  const child = spawn(BIN, ['agent', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(BIN, ['agent', ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: testEnv(),
+  });
   let err = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (d: string) => {
@@ -53,6 +61,6 @@ export function startAgent(args: readonly string[], timeoutMs = 15_000): Promise
 
 /** Runs a bpfwarden CLI command synchronously. */
 export function cli(args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(BIN, args, { encoding: 'utf8' });
+  const r = spawnSync(BIN, args, { encoding: 'utf8', env: testEnv() });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

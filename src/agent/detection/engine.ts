@@ -7,6 +7,7 @@
  * child process (rule-runner.ts), so capture never waits on them.
  */
 import type { DatabaseSync } from 'node:sqlite';
+import { type HistogramSnapshot, LogHistogram } from '../../domain/histogram.ts';
 import { draftAlert } from '../../domain/rules/alert-draft.ts';
 import { type Route, routeAlert } from '../../domain/rules/routing.ts';
 import type { Rule } from '../../domain/rules/rule.ts';
@@ -78,6 +79,8 @@ export class DetectionEngine {
   /** Rule id -> earliest time (ms) of its next run after a failure. */
   readonly #backoff = new Map<string, number>();
   readonly stats: EngineStats = { runs: 0, alerts: 0, suppressed: 0, ruleFailures: 0, runaway: 0 };
+  /** Per rule, how long its successful runs took (µs), since start. */
+  readonly #runUs = new Map<string, LogHistogram>();
 
   constructor(options: EngineOptions) {
     this.#ownsDb = options.db === undefined;
@@ -107,6 +110,11 @@ export class DetectionEngine {
 
   get dispatcher(): Dispatcher {
     return this.#dispatcher;
+  }
+
+  /** Run time distribution (µs) per rule id, for metrics. */
+  ruleRunTimes(): Map<string, HistogramSnapshot> {
+    return new Map([...this.#runUs].map(([id, h]) => [id, h.snapshot()]));
   }
 
   /** Loads rule files into the database, then starts running rules and delivering alerts. */
@@ -241,6 +249,9 @@ export class DetectionEngine {
         }
         this.#backoff.delete(r.ruleId);
         this.stats.runs++;
+        const h = this.#runUs.get(r.ruleId) ?? new LogHistogram();
+        this.#runUs.set(r.ruleId, h);
+        h.record(r.ms * 1000);
         if (r.truncated)
           this.#o.log(
             `rules: rule ${r.ruleId} returned more than ${r.rows.length} rows; the rest were dropped`,

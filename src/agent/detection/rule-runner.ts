@@ -85,7 +85,16 @@ export class RuleRunner {
           skipped: true,
         }));
       }
-      return await this.#exchange(this.#child as ChildProcess, batch);
+      const child = this.#child;
+      // close() while the child was starting (the agent stopping): nothing runs.
+      if (!child)
+        return batch.map((r) => ({
+          ruleId: r.ruleId,
+          ok: false,
+          error: 'the rule runner was closed',
+          skipped: true,
+        }));
+      return await this.#exchange(child, batch);
     } finally {
       this.#busy = false;
     }

@@ -4,6 +4,7 @@ import { dnsDefinition } from './dns-monitor.ts';
 import { dropDefinition } from './drop-monitor.ts';
 import { fileDefinition } from './file-monitor.ts';
 import { netDefinition } from './net-monitor.ts';
+import { policyDefinition } from './policy-monitor.ts';
 import { processDefinition } from './process-monitor.ts';
 
 export const MONITOR_DEFINITIONS: readonly MonitorDefinition[] = [
@@ -12,4 +13,5 @@ export const MONITOR_DEFINITIONS: readonly MonitorDefinition[] = [
   dnsDefinition,
   fileDefinition,
   netDefinition,
+  policyDefinition,
 ] as MonitorDefinition[];

@@ -1,4 +1,5 @@
 /** Where the agent's events go: the store, in this thread or in a worker. */
+import type { HistogramSnapshot } from '../../domain/histogram.ts';
 import type { EventSink } from '../monitors/monitor.ts';
 import type { RawBatchSink } from '../monitors/ring-monitor.ts';
 
@@ -16,6 +17,16 @@ export interface RetentionCounts {
   readonly failures: number;
 }
 
+/** The store's distributions since start, for metrics. */
+export interface StoreHistograms {
+  /** Kernel timestamp to committed row, microseconds, per event. */
+  readonly latencyUs: HistogramSnapshot;
+  /** Rows per committed transaction. */
+  readonly batchRows: HistogramSnapshot;
+  /** Duration of each committed transaction, microseconds. */
+  readonly commitUs: HistogramSnapshot;
+}
+
 export interface StoreCounters {
   readonly stored: number;
   readonly queued: number;
@@ -25,6 +36,11 @@ export interface StoreCounters {
   readonly lastError?: string;
   readonly latencyMs: LatencySummary;
   readonly retention: RetentionCounts;
+  /** Rows committed per event type. */
+  readonly rowsByType?: Readonly<Record<string, number>>;
+  /** Events refused by SQLite one by one (bad values), skipped. */
+  readonly rowsRejected?: number;
+  readonly histograms?: StoreHistograms;
   /** Decoded events and decode errors per monitor, when decoding happens in the store. */
   readonly monitors?: ReadonlyMap<string, { readonly events: number; readonly decodeErrors: number }>;
 }

@@ -42,6 +42,13 @@ export class InProcessStore implements StoreBackend {
       writeFailures: s.writeFailures,
       ...(s.lastError ? { lastError: s.lastError } : {}),
       latencyMs: { p50: ms(h.quantile(0.5)), p99: ms(h.quantile(0.99)), max: ms(h.max), count: h.count },
+      rowsByType: this.#writer.rowsByType(),
+      rowsRejected: s.rowsRejected,
+      histograms: {
+        latencyUs: h.snapshot(),
+        batchRows: this.#writer.batchRows.snapshot(),
+        commitUs: this.#writer.commitUs.snapshot(),
+      },
       retention: {
         deletedByAge: r?.deletedByAge ?? 0,
         deletedBySize: r?.deletedBySize ?? 0,

@@ -47,6 +47,9 @@ export class WorkerStore implements StoreBackend {
       writeFailures: s.store.writeFailures,
       ...(s.failed || s.store.lastError ? { lastError: s.failed ?? s.store.lastError } : {}),
       latencyMs: s.latencyMs,
+      ...(s.store.rowsByType ? { rowsByType: s.store.rowsByType } : {}),
+      ...(s.store.rowsRejected !== undefined ? { rowsRejected: s.store.rowsRejected } : {}),
+      ...(s.histograms ? { histograms: s.histograms } : {}),
       retention: s.retention,
       monitors: new Map(s.monitors),
     };

@@ -3,10 +3,10 @@
  * list and show open the database read-only; ack writes it directly.
  */
 import type { Command } from 'commander';
+import { type AlertWithDeliveries, DB_OPS } from '../../api/db/ops.ts';
 import { isSeverity, SEVERITIES } from '../../domain/rules/rule.ts';
 import { parseTimeSpec } from '../../domain/time-spec.ts';
-import { ackAlert, deliveriesOf, deliverySummary, getAlert, listAlerts } from '../../store/alerts-store.ts';
-import { openDatabase } from '../../store/database.ts';
+import { viaAgentOr, withDb } from '../agent-api.ts';
 import { useColor } from '../format/color.ts';
 import { formatLocalTime } from '../format/event-row.ts';
 import { renderTable, sanitize } from '../format/table.ts';
@@ -27,7 +27,16 @@ export function registerAlertsCommand(
 ): void {
   const alerts = program
     .command('alerts')
-    .description('alerts raised by the detection rules, and their delivery');
+    .description('alerts raised by the detection rules, and their delivery')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ bpfwarden alerts list --severity high --since 1h   high and critical alerts of the last hour
+  $ bpfwarden alerts show 42                          details and per-sink delivery state
+  $ sudo bpfwarden alerts ack 42
+  $ bpfwarden alerts list --json | jq .title`,
+    );
 
   alerts
     .command('list')
@@ -39,7 +48,7 @@ export function registerAlertsCommand(
     .option('--limit <n>', 'at most this many (default 100)', '100')
     .option('--json', 'one JSON object per line')
     .action(
-      (
+      async (
         o: { db: string; severity?: string; rule?: string; since?: string; limit: string; json?: boolean },
         cmd: Command,
       ) => {
@@ -62,53 +71,56 @@ export function registerAlertsCommand(
         } catch (err) {
           cmd.error(`error: --since: ${(err as Error).message}`, USAGE);
         }
-        const db = openDatabase(o.db, { readOnly: true });
-        try {
-          const list = listAlerts(db, {
-            ...(o.severity && isSeverity(o.severity) ? { minSeverity: o.severity } : {}),
-            ...(o.rule ? { ruleId: o.rule } : {}),
-            ...(sinceUs !== undefined ? { sinceUs } : {}),
-            limit,
-          });
-          const deliveries = deliverySummary(
-            db,
-            list.map((a) => a.id),
-          );
-          if (o.json) {
-            for (const a of list)
-              out.write(`${JSON.stringify({ ...a, deliveries: deliveries.get(a.id) ?? [] })}\n`);
-            return;
-          }
-          out.write(
-            renderTable(
-              [
-                { header: 'ID', align: 'right' },
-                { header: 'TIME' },
-                { header: 'SEVERITY' },
-                { header: 'RULE' },
-                { header: 'DELIVERY' },
-                { header: 'ACK' },
-                { header: 'TITLE', max: 80 },
-              ],
-              list.map((a) => {
-                const ds = deliveries.get(a.id) ?? [];
-                const state = ds.length === 0 ? 'no route' : ds.map((d) => `${d.sink}:${d.state}`).join(' ');
-                return [
-                  String(a.id),
-                  formatLocalTime(a.timeUs),
-                  a.severity,
-                  a.ruleId,
-                  state,
-                  a.ackedUs ? 'yes' : '',
-                  a.title,
-                ];
-              }),
-              { color: useColor(process.stdout, process.env) },
-            ),
-          );
-        } finally {
-          db.close();
+        const filter = {
+          ...(o.severity && isSeverity(o.severity) ? { minSeverity: o.severity } : {}),
+          ...(o.rule ? { ruleId: o.rule } : {}),
+          ...(sinceUs !== undefined ? { sinceUs } : {}),
+          limit,
+        };
+        const list = await viaAgentOr(
+          cmd,
+          async (api) =>
+            (
+              await api.get<{ alerts: AlertWithDeliveries[] }>('/api/v1/alerts', {
+                limit,
+                severity: o.severity,
+                rule: o.rule,
+                since: o.since,
+              })
+            ).alerts,
+          () => withDb(o.db, true, (db) => DB_OPS.alerts(db, filter)),
+        );
+        if (o.json) {
+          for (const a of list) out.write(`${JSON.stringify(a)}\n`);
+          return;
         }
+        out.write(
+          renderTable(
+            [
+              { header: 'ID', align: 'right' },
+              { header: 'TIME' },
+              { header: 'SEVERITY' },
+              { header: 'RULE' },
+              { header: 'DELIVERY' },
+              { header: 'ACK' },
+              { header: 'TITLE', max: 80 },
+            ],
+            list.map((a) => {
+              const ds = a.deliveries;
+              const state = ds.length === 0 ? 'no route' : ds.map((d) => `${d.sink}:${d.state}`).join(' ');
+              return [
+                String(a.id),
+                formatLocalTime(a.timeUs),
+                a.severity,
+                a.ruleId,
+                state,
+                a.ackedUs ? 'yes' : '',
+                a.title,
+              ];
+            }),
+            { color: useColor(out as { isTTY?: boolean }, process.env) },
+          ),
+        );
       },
     );
 
@@ -117,15 +129,17 @@ export function registerAlertsCommand(
     .description('one alert with its details and per-sink delivery state (read-only)')
     .option('--db <path>', 'database file', defaultDb)
     .option('--json', 'as JSON')
-    .action((raw: string, o: { db: string; json?: boolean }, cmd: Command) => {
+    .action(async (raw: string, o: { db: string; json?: boolean }, cmd: Command) => {
       const id = alertId(raw, cmd);
-      const db = openDatabase(o.db, { readOnly: true });
-      try {
-        const a = getAlert(db, id);
-        if (!a) throw Object.assign(new Error(`no alert with id ${id}`), { code: 'ALERT_NOT_FOUND' });
-        const ds = deliveriesOf(db, id);
+      const a = await viaAgentOr(
+        cmd,
+        (api) => api.get<AlertWithDeliveries>(`/api/v1/alerts/${id}`),
+        () => withDb(o.db, true, (db) => DB_OPS.alert(db, id)),
+      );
+      const ds = a.deliveries;
+      {
         if (o.json) {
-          out.write(`${JSON.stringify({ ...a, deliveries: ds })}\n`);
+          out.write(`${JSON.stringify(a)}\n`);
           return;
         }
         const lines = [
@@ -149,8 +163,6 @@ export function registerAlertsCommand(
             .map((l) => `  ${l}`),
         ];
         out.write(`${lines.map(sanitize).join('\n')}\n`);
-      } finally {
-        db.close();
       }
     });
 
@@ -158,16 +170,14 @@ export function registerAlertsCommand(
     .command('ack <id>')
     .description('acknowledge an alert (writes the database)')
     .option('--db <path>', 'database file', defaultDb)
-    .action((raw: string, o: { db: string }, cmd: Command) => {
+    .option('--json', 'the acknowledged alert as JSON')
+    .action(async (raw: string, o: { db: string; json?: boolean }, cmd: Command) => {
       const id = alertId(raw, cmd);
-      const db = openDatabase(o.db);
-      try {
-        if (!ackAlert(db, id, Date.now() * 1000)) {
-          throw Object.assign(new Error(`no alert with id ${id}`), { code: 'ALERT_NOT_FOUND' });
-        }
-        out.write(`alert ${id}: acknowledged\n`);
-      } finally {
-        db.close();
-      }
+      const acked = await viaAgentOr(
+        cmd,
+        (api) => api.call<AlertWithDeliveries>('POST', `/api/v1/alerts/${id}/ack`),
+        () => withDb(o.db, false, (db) => DB_OPS.ackAlert(db, id)),
+      );
+      out.write(o.json ? `${JSON.stringify(acked)}\n` : `alert ${id}: acknowledged\n`);
     });
 }

@@ -4,6 +4,7 @@ import { type Check, hostChecks, kernelChecks } from '../../agent/doctor.ts';
 import { Kernel, nativeBridge } from '../../ebpf/index.ts';
 import { ExitCode } from '../errors.ts';
 import { useColor } from '../format/color.ts';
+import { startProgress } from '../format/progress.ts';
 import { renderTable } from '../format/table.ts';
 
 function allChecks(): Check[] {
@@ -27,8 +28,24 @@ export function registerDoctorCommand(program: Command, out: NodeJS.WritableStre
     .command('doctor')
     .description('check that this host can run bpfwarden, with a fix for each problem')
     .option('--json', 'one JSON object per check')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ sudo bpfwarden doctor
+  $ sudo bpfwarden doctor --json | jq 'select(.status != "ok")'
+
+Exit code 3 when a required check fails (the host cannot run the agent).`,
+    )
     .action((opts: { json?: boolean }) => {
-      const checks = allChecks();
+      // The kernel checks load probe programs through the verifier.
+      const progress = startProgress('checking the host', { json: opts.json });
+      let checks: Check[];
+      try {
+        checks = allChecks();
+      } finally {
+        progress.stop();
+      }
       if (opts.json) {
         for (const c of checks) out.write(`${JSON.stringify(c)}\n`);
       } else {

@@ -47,6 +47,7 @@ Examples:
   $ bpfwarden events summary --by comm --since 1h        busiest commands in the last hour
   $ bpfwarden events summary --by dest --type tcp_connect  connections per process and destination
   $ bpfwarden events summary --by reason --since 10m       packet drops per kernel drop reason
+  $ bpfwarden events summary --by rule --since 1h          enforcement decisions per policy rule
   $ bpfwarden events summary --by type --json`,
     )
     .action((opts: Options, cmd: Command) => {

@@ -36,7 +36,17 @@ function listing<T extends { type: number; typeName: string }>(
 export function registerKernelCommand(program: Command, out: NodeJS.WritableStream = process.stdout): void {
   const kernel = program
     .command('kernel')
-    .description('BPF objects in the kernel (read-only; managed or not)');
+    .description('BPF objects in the kernel (read-only; managed or not)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ sudo bpfwarden kernel progs
+  $ sudo bpfwarden kernel maps --json | jq 'select(.type == "ringbuf")'
+  $ sudo bpfwarden kernel links
+
+Run counts and times need kernel.bpf_stats_enabled=1 (sysctl).`,
+    );
   const id: Column = { header: 'ID', align: 'right' };
   listing(
     kernel,

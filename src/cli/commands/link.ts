@@ -48,7 +48,17 @@ function linkTable(ls: readonly LinkRecord[]): string {
 export function registerLinkCommand(program: Command, out: NodeJS.WritableStream = process.stdout): void {
   const link = program
     .command('link')
-    .description('attachments of managed programs (operates directly: no agent needed)');
+    .description('attachments of managed programs (operates directly: no agent needed)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ sudo bpfwarden link attach 1 tracepoint sched/sched_process_exec
+  $ sudo bpfwarden link attach 2 xdp eth0 --mode skb
+  $ sudo bpfwarden link attach 3 tc eth0 --direction egress
+  $ sudo bpfwarden link list --json
+  $ sudo bpfwarden link detach 4`,
+    );
 
   withManagerOptions(
     link
@@ -67,11 +77,17 @@ export function registerLinkCommand(program: Command, out: NodeJS.WritableStream
 Targets:
   tracepoint CATEGORY/NAME      raw-tracepoint NAME           xdp IFACE [--mode skb|drv]
   tc IFACE --direction ingress|egress [--priority N]          cgroup PATH --attach-type TYPE
-  uprobe /PATH/TO/BINARY:SYMBOL [--pid N] [--retprobe]`,
+  uprobe /PATH/TO/BINARY:SYMBOL [--pid N] [--retprobe]
+
+Examples:
+  $ sudo bpfwarden link attach 1 raw-tracepoint sched_switch
+  $ sudo bpfwarden link attach 5 cgroup /sys/fs/cgroup/unified/app --attach-type egress
+  $ sudo bpfwarden link attach 6 uprobe /usr/lib/x86_64-linux-gnu/libc.so.6:malloc --pid 4242`,
       ),
   ).action((programId: string, kind: string, target: string, opts: ManagerOptions & AttachOptions) => {
     const spec = parseLinkSpec(kind, target, opts);
-    const l = withManager(opts, (m) => m.attach(positiveId(programId, 'program id'), spec));
+    const n = positiveId(programId, 'program id');
+    const l = withManager(opts, (m) => m.attach(n, spec));
     if (opts.json) writeJson(out, linkJson(l));
     else out.write(linkTable([l]));
   });
@@ -87,15 +103,21 @@ Targets:
   withManagerOptions(
     link.command('get <id>').description('one managed link').option('--json', 'as JSON'),
   ).action((id: string, opts: ManagerOptions) => {
-    const l = withManager(opts, (m) => m.link(positiveId(id, 'link id')));
+    const n = positiveId(id, 'link id');
+    const l = withManager(opts, (m) => m.link(n));
     if (opts.json) writeJson(out, linkJson(l));
     else out.write(linkTable([l]));
   });
 
-  withManagerOptions(link.command('detach <id>').description('detach and forget a managed link')).action(
-    (id: string, opts: ManagerOptions) => {
-      withManager(opts, (m) => m.detach(positiveId(id, 'link id')));
-      out.write(`detached link ${id}\n`);
-    },
-  );
+  withManagerOptions(
+    link
+      .command('detach <id>')
+      .description('detach and forget a managed link')
+      .option('--json', 'as JSON: {"id":N,"detached":true}'),
+  ).action((id: string, opts: ManagerOptions) => {
+    const n = positiveId(id, 'link id');
+    withManager(opts, (m) => m.detach(n));
+    if (opts.json) writeJson(out, { id: n, detached: true });
+    else out.write(`detached link ${n}\n`);
+  });
 }

@@ -20,14 +20,14 @@ export interface ManagerOptions {
 export function withManagerOptions(cmd: Command): Command {
   return cmd
     .option('--db <path>', 'database file (default /var/lib/bpfwarden/bpfwarden.db)')
-    .option('--config <file>', 'configuration file (YAML or JSON)');
+    .option('--config <file>', 'configuration file (YAML, JSON or TOML)');
 }
 
 /** Runs fn with a manager over a writable database, closed afterwards. */
 export function withManager<T>(opts: ManagerOptions, fn: (m: ProgramManager) => T): T {
   const config = resolveConfig({
     ...(opts.config ? { file: opts.config } : {}),
-    overrides: opts.db ? { database: opts.db } : {},
+    flags: opts.db ? [{ flag: '--db', path: ['database'], value: opts.db }] : [],
   });
   const bridge = nativeBridge();
   ensureMounts(new Kernel(bridge));

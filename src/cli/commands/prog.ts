@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { KernelObjects } from '../../ebpf/index.ts';
 import type { ProgramView } from '../../manager/service.ts';
 import { useColor } from '../format/color.ts';
+import { startProgress } from '../format/progress.ts';
 import { renderTable } from '../format/table.ts';
 import {
   collect,
@@ -64,7 +65,17 @@ function programTable(ps: readonly ProgramView[]): string {
 export function registerProgCommand(program: Command, out: NodeJS.WritableStream = process.stdout): void {
   const prog = program
     .command('prog')
-    .description('BPF programs the manager loads, pins and records (operates directly: no agent needed)');
+    .description('BPF programs the manager loads, pins and records (operates directly: no agent needed)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ sudo bpfwarden prog load /etc/bpfwarden/programs/counter.bpf.o --metadata app=demo
+  $ sudo bpfwarden prog list --type xdp               managed XDP programs
+  $ sudo bpfwarden prog list --all --json             every program in the kernel, as JSON lines
+  $ sudo bpfwarden prog get 3
+  $ sudo bpfwarden prog unload 3                      detaches its links first`,
+    );
 
   withManagerOptions(
     prog
@@ -76,21 +87,37 @@ export function registerProgCommand(program: Command, out: NodeJS.WritableStream
       .option('--program <name>', 'load only this program (repeatable; default: all)', collect, [])
       .option('--global <key=value>', 'set a global variable before load (repeatable)', collect, [])
       .option('--metadata <key=value>', 'label the programs (repeatable)', collect, [])
-      .option('--json', 'as JSON lines'),
+      .option('--json', 'as JSON lines')
+      .addHelpText(
+        'after',
+        `
+Examples:
+  $ sudo bpfwarden prog load /etc/bpfwarden/programs/counter.bpf.o --global increment=1
+  $ sudo bpfwarden prog load /var/lib/bpfwarden/programs/tc.bpf.o --program mark_egress --name marker
+
+Objects load only from manager.allowedDirs (default /etc/bpfwarden/programs and
+/var/lib/bpfwarden/programs) and BPFWARDEN_PROGRAM_DIRS.`,
+      ),
   ).action(
     (
       file: string,
       opts: ManagerOptions & { name?: string; program: string[]; global: string[]; metadata: string[] },
     ) => {
-      const loaded = withManager(opts, (m) =>
-        m.load({
-          file,
-          ...(opts.name ? { name: opts.name } : {}),
-          programs: opts.program,
-          globals: keyValues(opts.global, '--global'),
-          metadata: keyValues(opts.metadata, '--metadata'),
-        }),
-      );
+      const request = {
+        file,
+        ...(opts.name ? { name: opts.name } : {}),
+        programs: opts.program,
+        globals: keyValues(opts.global, '--global'),
+        metadata: keyValues(opts.metadata, '--metadata'),
+      };
+      // The verifier can take seconds on a large object.
+      const progress = startProgress(`loading ${file}`, { json: opts.json });
+      let loaded: ProgramView[];
+      try {
+        loaded = withManager(opts, (m) => m.load(request));
+      } finally {
+        progress.stop();
+      }
       if (opts.json) for (const p of loaded) writeJson(out, programJson(p));
       else out.write(programTable(loaded));
     },
@@ -143,7 +170,8 @@ export function registerProgCommand(program: Command, out: NodeJS.WritableStream
   withManagerOptions(
     prog.command('get <id>').description('one managed program').option('--json', 'as JSON'),
   ).action((id: string, opts: ManagerOptions) => {
-    const p = withManager(opts, (m) => m.getProgram(positiveId(id, 'program id')));
+    const n = positiveId(id, 'program id');
+    const p = withManager(opts, (m) => m.getProgram(n));
     if (opts.json) {
       writeJson(out, programJson(p));
       return;
@@ -154,9 +182,14 @@ export function registerProgCommand(program: Command, out: NodeJS.WritableStream
   });
 
   withManagerOptions(
-    prog.command('unload <id>').description("detach the program's links, unpin it and forget it"),
+    prog
+      .command('unload <id>')
+      .description("detach the program's links, unpin it and forget it")
+      .option('--json', 'as JSON: {"id":N,"unloaded":true}'),
   ).action((id: string, opts: ManagerOptions) => {
-    withManager(opts, (m) => m.unloadProgram(positiveId(id, 'program id')));
-    out.write(`unloaded program ${id}\n`);
+    const n = positiveId(id, 'program id');
+    withManager(opts, (m) => m.unloadProgram(n));
+    if (opts.json) writeJson(out, { id: n, unloaded: true });
+    else out.write(`unloaded program ${n}\n`);
   });
 }

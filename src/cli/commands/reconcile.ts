@@ -1,7 +1,10 @@
 /** `bpfwarden reconcile [--dry-run]`: make the kernel and bpffs match the manager's records again. */
 import type { Command } from 'commander';
-import { describeAction } from '../../domain/manager/actions.ts';
-import { reconcile } from '../../manager/reconcile.ts';
+import { type Action, describeAction } from '../../domain/manager/actions.ts';
+import { type ActionResult, Executor } from '../../manager/executor.ts';
+import { planReconcile } from '../../manager/reconcile.ts';
+import { ExitCode } from '../errors.ts';
+import { startProgress } from '../format/progress.ts';
 import { type ManagerOptions, withManager, withManagerOptions, writeJson } from './manager-context.ts';
 
 export function registerReconcileCommand(
@@ -21,25 +24,46 @@ Repairs: pins removed by hand (re-pinned), programs gone after a reboot or
 removed by someone else (re-loaded from their object file and re-attached),
 links detached while the agent was down (re-attached), pins no record names
 (removed). What cannot be repaired is reported as drift. Exit code 1 when an
-action failed.`,
+action failed.
+
+Examples:
+  $ sudo bpfwarden reconcile --dry-run       what would be repaired
+  $ sudo bpfwarden reconcile                 repair, one line per action
+  $ sudo bpfwarden reconcile --json | jq 'select(.ok == false)'`,
       ),
   ).action((opts: ManagerOptions & { dryRun?: boolean }) => {
-    const r = withManager(opts, (m) => reconcile(m, { dryRun: opts.dryRun ?? false }));
+    const progress = startProgress('comparing records with the kernel and bpffs', { json: opts.json });
+    const results: ActionResult[] = [];
+    let actions: readonly Action[];
+    try {
+      actions = withManager(opts, (m) => {
+        const planned = planReconcile(m);
+        if (opts.dryRun) return planned;
+        // One action at a time (what reconcile() does in one call), so the bar can follow:
+        // re-loading a program runs the verifier and can take seconds.
+        const executor = new Executor(m);
+        planned.forEach((a, i) => {
+          progress.update(describeAction(a), i, planned.length);
+          results.push(...executor.executeAll([a]));
+        });
+        return planned;
+      });
+    } finally {
+      progress.stop();
+    }
     if (opts.dryRun) {
-      if (opts.json) for (const a of r.actions) writeJson(out, a);
+      if (opts.json) for (const a of actions) writeJson(out, a);
       else
-        out.write(
-          r.actions.length ? r.actions.map((a) => `${describeAction(a)}\n`).join('') : 'nothing to do\n',
-        );
+        out.write(actions.length ? actions.map((a) => `${describeAction(a)}\n`).join('') : 'nothing to do\n');
       return;
     }
     if (opts.json)
-      for (const x of r.results)
+      for (const x of results)
         writeJson(out, { ...x.action, ok: x.ok, ...(x.error ? { error: x.error } : {}) });
-    else if (r.results.length === 0) out.write('nothing to do\n');
+    else if (results.length === 0) out.write('nothing to do\n');
     else
-      for (const x of r.results)
+      for (const x of results)
         out.write(`${x.ok ? 'done' : 'FAILED'}: ${x.description}${x.error ? `: ${x.error}` : ''}\n`);
-    if (r.results.some((x) => !x.ok)) process.exitCode = 1;
+    if (results.some((x) => !x.ok)) process.exitCode = ExitCode.FAILURE;
   });
 }

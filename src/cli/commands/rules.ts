@@ -1,31 +1,28 @@
 /**
- * `bpfwarden rules`: list, show, add, enable, disable, rm, test. Reading
- * commands open the database read-only. Commands that change rules write
- * the database directly (WAL: safe beside a running agent, which picks the
- * change up within a second); they will go through the agent's API once
- * there is one.
+ * `bpfwarden rules`: list, show, add, enable, disable, rm, test. With an
+ * agent answering on its API socket, list/enable/disable/rm go through it;
+ * otherwise (or with an explicit --db) they read or write the database
+ * directly (WAL: safe beside a running agent, which picks changes up within
+ * a second).
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { type CheckedRule, loadRuleFile } from '../../agent/detection/rule-file.ts';
 import { RuleRunner } from '../../agent/detection/rule-runner.ts';
+import { DB_OPS, type RuleWithState } from '../../api/db/ops.ts';
 import { draftAlert } from '../../domain/rules/alert-draft.ts';
 import { parseTimeSpec } from '../../domain/time-spec.ts';
 import { openDatabase } from '../../store/database.ts';
 import { firstEventIdSince } from '../../store/event-ids.ts';
 import { eventTypesOf, RULE_CATALOG, withNewEventSources } from '../../store/rule-catalog.ts';
-import {
-  getRule,
-  getRuleState,
-  listRuleStates,
-  listRules,
-  removeRule,
-  setRuleEnabled,
-  upsertRule,
-} from '../../store/rules-store.ts';
+import { getRule, getRuleState, upsertRule } from '../../store/rules-store.ts';
+import { viaAgentOr, withDb } from '../agent-api.ts';
 import { useColor } from '../format/color.ts';
 import { formatLocalTime } from '../format/event-row.ts';
+import { withProgress } from '../format/progress.ts';
 import { renderTable, sanitize } from '../format/table.ts';
+
+const USAGE = { code: 'bpfwarden.usage', exitCode: 2 } as const;
 
 const NOT_FOUND = (id: string): Error =>
   Object.assign(new Error(`no rule with id ${id} (see: bpfwarden rules list)`), { code: 'RULE_NOT_FOUND' });
@@ -37,47 +34,52 @@ export function registerRulesCommand(
 ): void {
   const rules = program
     .command('rules')
-    .description('detection rules: SQL SELECTs over stored events (see README "Detection rules")');
+    .description('detection rules: SQL SELECTs over stored events (see README "Detection rules")')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ bpfwarden rules list                          every rule, enabled or not, with alerts raised
+  $ bpfwarden rules test ./rules/shell.yaml --since 1h   what the rules would raise on the last hour
+  $ sudo bpfwarden rules add ./rules/shell.yaml   validate and store (the agent runs it within a second)
+  $ sudo bpfwarden rules disable shell-from-web   stop running one rule
+  $ bpfwarden rules show shell-from-web --json`,
+    );
   const dbOpt = (c: Command): Command => c.option('--db <path>', 'database file', defaultDb);
 
   dbOpt(rules.command('list').description('every rule with its state (read-only)'))
     .option('--json', 'one JSON object per line')
-    .action((o: { db: string; json?: boolean }) => {
-      const db = openDatabase(o.db, { readOnly: true });
-      try {
-        const states = listRuleStates(db);
-        const list = listRules(db);
-        if (o.json) {
-          for (const r of list) out.write(`${JSON.stringify({ ...r, state: states.get(r.id) ?? null })}\n`);
-          return;
-        }
-        out.write(
-          renderTable(
-            [
-              { header: 'ID' },
-              { header: 'SEVERITY' },
-              { header: 'ENABLED' },
-              { header: 'ALERTS', align: 'right' },
-              { header: 'NAME', max: 48 },
-              { header: 'LAST ERROR', max: 60 },
-            ],
-            list.map((r) => {
-              const s = states.get(r.id);
-              return [
-                r.id,
-                r.severity,
-                r.enabled ? 'yes' : 'no',
-                String(s?.alerts ?? 0),
-                r.name,
-                s?.lastError ?? '',
-              ];
-            }),
-            { color: useColor(process.stdout, process.env) },
-          ),
-        );
-      } finally {
-        db.close();
+    .action(async (o: { db: string; json?: boolean }, cmd: Command) => {
+      const list = await viaAgentOr(
+        cmd,
+        async (api) => (await api.get<{ rules: RuleWithState[] }>('/api/v1/rules')).rules,
+        () => withDb(o.db, true, (db) => DB_OPS.rules(db, null)),
+      );
+      if (o.json) {
+        for (const r of list) out.write(`${JSON.stringify(r)}\n`);
+        return;
       }
+      out.write(
+        renderTable(
+          [
+            { header: 'ID' },
+            { header: 'SEVERITY' },
+            { header: 'ENABLED' },
+            { header: 'ALERTS', align: 'right' },
+            { header: 'NAME', max: 48 },
+            { header: 'LAST ERROR', max: 60 },
+          ],
+          list.map((r) => [
+            r.id,
+            r.severity,
+            r.enabled ? 'yes' : 'no',
+            String(r.state?.alerts ?? 0),
+            r.name,
+            r.state?.lastError ?? '',
+          ]),
+          { color: useColor(out as { isTTY?: boolean }, process.env) },
+        ),
+      );
     });
 
   dbOpt(rules.command('show <id>').description('one rule: definition, query and run state (read-only)'))
@@ -120,49 +122,57 @@ export function registerRulesCommand(
     rules
       .command('add <file>')
       .description('validate the rules in a YAML file and store them (writes the database)'),
-  ).action((file: string, o: { db: string }) => {
-    const checked = loadRuleFile(file);
-    const db = openDatabase(o.db);
-    try {
-      for (const c of checked) {
-        const r = upsertRule(db, c.rule, resolve(file), Date.now() * 1000, 'set-enabled');
-        out.write(`${c.rule.id}: ${r}\n`);
+  )
+    .option('--json', 'one {"id","result"} object per rule')
+    .action((file: string, o: { db: string; json?: boolean }) => {
+      const checked = loadRuleFile(file);
+      const db = openDatabase(o.db);
+      try {
+        for (const c of checked) {
+          const r = upsertRule(db, c.rule, resolve(file), Date.now() * 1000, 'set-enabled');
+          out.write(o.json ? `${JSON.stringify({ id: c.rule.id, result: r })}\n` : `${c.rule.id}: ${r}\n`);
+        }
+      } finally {
+        db.close();
       }
-    } finally {
-      db.close();
-    }
-  });
+    });
 
   for (const [verb, enabled] of [
     ['enable', true],
     ['disable', false],
   ] as const) {
-    dbOpt(rules.command(`${verb} <id>`).description(`${verb} a rule (writes the database)`)).action(
-      (id: string, o: { db: string }) => {
-        const db = openDatabase(o.db);
-        try {
-          if (!setRuleEnabled(db, id, enabled, Date.now() * 1000)) throw NOT_FOUND(id);
-          out.write(`${id}: ${enabled ? 'enabled' : 'disabled'}\n`);
-        } finally {
-          db.close();
-        }
-      },
-    );
+    dbOpt(rules.command(`${verb} <id>`).description(`${verb} a rule (through the agent, else the database)`))
+      .option('--json', 'the result as {"id","enabled"}')
+      .action(async (id: string, o: { db: string; json?: boolean }, cmd: Command) => {
+        await viaAgentOr(
+          cmd,
+          (api) => api.call('POST', `/api/v1/rules/${encodeURIComponent(id)}/${verb}`),
+          () => withDb(o.db, false, (db) => DB_OPS.setRuleEnabled(db, { id, enabled })),
+        );
+        out.write(
+          o.json ? `${JSON.stringify({ id, enabled })}\n` : `${id}: ${enabled ? 'enabled' : 'disabled'}\n`,
+        );
+      });
   }
 
-  dbOpt(rules.command('rm <id>').description('remove a rule; its alerts stay (writes the database)')).action(
-    (id: string, o: { db: string }) => {
-      const db = openDatabase(o.db);
-      try {
-        if (!removeRule(db, id)) throw NOT_FOUND(id);
-        out.write(
-          `${id}: removed (a rule file in a rules directory brings it back at the next agent start)\n`,
-        );
-      } finally {
-        db.close();
-      }
-    },
-  );
+  dbOpt(
+    rules
+      .command('rm <id>')
+      .description('remove a rule; its alerts stay (through the agent, else the database)'),
+  )
+    .option('--json', 'the result as {"id","removed"}')
+    .action(async (id: string, o: { db: string; json?: boolean }, cmd: Command) => {
+      await viaAgentOr(
+        cmd,
+        (api) => api.call('DELETE', `/api/v1/rules/${encodeURIComponent(id)}`),
+        () => withDb(o.db, false, (db) => DB_OPS.removeRule(db, id)),
+      );
+      out.write(
+        o.json
+          ? `${JSON.stringify({ id, removed: true })}\n`
+          : `${id}: removed (a rule file in a rules directory brings it back at the next agent start)\n`,
+      );
+    });
 
   dbOpt(
     rules
@@ -174,25 +184,48 @@ export function registerRulesCommand(
     .option('--since <time>', 'treat events stored since this time as new (default: all stored events)')
     .option('--timeout <ms>', 'time bound of the run', '10000')
     .option('--json', 'one JSON object per would-be alert')
-    .action(async (file: string, o: { db: string; since?: string; timeout: string; json?: boolean }) => {
-      const checked = loadRuleFile(file);
-      const nowUs = Date.now() * 1000;
-      let fromId = 0;
-      if (o.since) {
-        const db = openDatabase(o.db, { readOnly: true });
-        try {
-          fromId = firstEventIdSince(db, parseTimeSpec(o.since, nowUs)) - 1;
-        } finally {
-          db.close();
+    .action(
+      async (
+        file: string,
+        o: { db: string; since?: string; timeout: string; json?: boolean },
+        cmd: Command,
+      ) => {
+        const timeoutMs = Number(o.timeout);
+        if (!/^\d+$/.test(o.timeout) || timeoutMs < 1 || timeoutMs > 3_600_000) {
+          cmd.error(
+            `error: --timeout must be milliseconds from 1 to 3600000 (got ${JSON.stringify(o.timeout)})`,
+            USAGE,
+          );
         }
-      }
-      const runner = new RuleRunner(o.db, { timeoutMs: Number(o.timeout) || 10_000 });
-      try {
-        for (const c of checked) await testOne(c, runner, fromId, nowUs, out, o.json === true);
-      } finally {
-        runner.close();
-      }
-    });
+        let sinceUs: number | undefined;
+        if (o.since !== undefined) {
+          try {
+            sinceUs = parseTimeSpec(o.since, Date.now() * 1000);
+          } catch (err) {
+            cmd.error(`error: --since: ${(err as Error).message}`, USAGE);
+          }
+        }
+        const checked = loadRuleFile(file);
+        const nowUs = Date.now() * 1000;
+        let fromId = 0;
+        if (sinceUs !== undefined) {
+          const db = openDatabase(o.db, { readOnly: true });
+          try {
+            fromId = firstEventIdSince(db, sinceUs) - 1;
+          } finally {
+            db.close();
+          }
+        }
+        const runner = new RuleRunner(o.db, { timeoutMs });
+        try {
+          await withProgress(`running ${checked.length} rule(s)`, { json: o.json === true }, async () => {
+            for (const c of checked) await testOne(c, runner, fromId, nowUs, out, o.json === true);
+          });
+        } finally {
+          runner.close();
+        }
+      },
+    );
 }
 
 async function testOne(

@@ -1,7 +1,9 @@
 /** `bpfwarden status`: one screen on the running agent and each monitor. */
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_RUNTIME_DIR } from '../../agent/paths.ts';
 import { alive, readStatus, type StatusSnapshot, statusPath } from '../../agent/status-file.ts';
+import { ApiClient } from '../../api/client.ts';
 import { ExitCode } from '../errors.ts';
 import { useColor } from '../format/color.ts';
 import { formatLocalTime } from '../format/event-row.ts';
@@ -17,6 +19,16 @@ function monitorDetail(m: StatusSnapshot['monitors'][number]): string {
   return [hooks, ...counters].join('; ');
 }
 
+/** 59s, 12m05s, 3h02m, 2d04h: what an operator reads at a glance. */
+export function formatUptime(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${pad(s % 60)}s`;
+  if (s < 86_400) return `${Math.floor(s / 3600)}h${pad(Math.floor((s % 3600) / 60))}m`;
+  return `${Math.floor(s / 86_400)}d${pad(Math.floor((s % 86_400) / 3600))}h`;
+}
+
 export function renderStatus(s: StatusSnapshot, color: boolean, nowMs: number): string {
   const up = Math.round((nowMs - s.startedAtMs) / 1000);
   const paint = (state: string): string =>
@@ -28,7 +40,7 @@ export function renderStatus(s: StatusSnapshot, color: boolean, nowMs: number): 
           ? `\x1b[31m${state}\x1b[0m`
           : state;
   const lines = [
-    `agent      pid ${s.pid}, up ${up}s, status at ${formatLocalTime(s.updatedAtMs * 1000)}`,
+    `agent      pid ${s.pid}, up ${formatUptime(up)}, status at ${formatLocalTime(s.updatedAtMs * 1000)}`,
     `database   ${s.database}`,
     `store      ${s.store.stored} stored, ${s.store.queued} queued, ${s.store.queueDropped} dropped (queue full), ${s.store.writeFailures} write failures${s.store.lastError ? ` (last: ${s.store.lastError})` : ''}`,
     ...(s.store.latencyMs
@@ -76,8 +88,27 @@ export function registerStatusCommand(program: Command, out: NodeJS.WritableStre
     .description('health of the running agent: monitors, event rates, loss, store')
     .option('--runtime-dir <dir>', 'the agent runtime directory', DEFAULT_RUNTIME_DIR)
     .option('--json', 'the status as one JSON object')
-    .action((opts: { runtimeDir: string; json?: boolean }) => {
-      const s = readStatus(opts.runtimeDir);
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ sudo bpfwarden status                 one screen: monitors, rates, kernel drops, store, latency
+  $ sudo bpfwarden status --json | jq '.monitors[] | {name, kernelDrops}'
+
+Reads the running agent's API (its Unix socket), else its status file; exits 1
+when the agent is not running.`,
+    )
+    .action(async (opts: { runtimeDir: string; json?: boolean }) => {
+      // The running agent's API first (fresh figures); its status file otherwise.
+      const api = await ApiClient.connect(
+        process.env.BPFWARDEN_API_SOCKET || join(opts.runtimeDir, 'api.sock'),
+      );
+      let s: StatusSnapshot | undefined;
+      try {
+        s = api ? await api.get<StatusSnapshot>('/api/v1/status') : readStatus(opts.runtimeDir);
+      } finally {
+        await api?.close();
+      }
       const now = Date.now();
       if (!s) {
         process.stderr.write(

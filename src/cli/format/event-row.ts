@@ -10,6 +10,7 @@ import { dnsDetails } from './dns-details.ts';
 import { dropDetails } from './drop-details.ts';
 import { fileDetails } from './file-details.ts';
 import { netDetails } from './net-details.ts';
+import { policyDetails } from './policy-details.ts';
 import type { Column } from './table.ts';
 
 export const EVENT_COLUMNS: readonly Column[] = [
@@ -69,6 +70,10 @@ export function eventDetails(e: StoredEvent): string {
     case 'connect':
     case 'udp_send':
       return netDetails(e);
+    case 'policy_egress':
+    case 'policy_exec':
+    case 'policy_firewall':
+      return policyDetails(e);
   }
 }
 

@@ -33,10 +33,12 @@ export function renderTable(
       widths[i] = Math.max(widths[i] ?? 0, width(cell));
     });
   }
+  // No trailing spaces, even when the last cells are empty.
   const line = (values: readonly string[]): string =>
     values
       .map((v, i) => pad(v, widths[i] ?? 0, columns[i]?.align ?? 'left', i === values.length - 1))
-      .join(GAP);
+      .join(GAP)
+      .replace(/ +$/, '');
   const head = line(headers);
   const out = [opts.color ? `${BOLD}${head}${NORMAL}` : head, ...cells.map(line)];
   return `${out.join('\n')}\n`;

@@ -11,7 +11,9 @@ import { decodeDnsRecord } from './dns.ts';
 import { decodeDropRecord } from './drop.ts';
 import { decodeFileRecord } from './file.ts';
 import { decodeNetRecord } from './net.ts';
+import { decodePolicyRecord } from './policy.ts';
 import { decodeProcessRecord } from './process.ts';
+import { cachedStrings } from './string-cache.ts';
 
 /** Decodes one record at [off, off+size) of a batch; null skips it silently. */
 export type RecordDecoder = (
@@ -26,7 +28,8 @@ export type DecoderSpec =
   | { readonly family: 'file' }
   | { readonly family: 'net' }
   | { readonly family: 'drop'; readonly names: DropReasonNames }
-  | { readonly family: 'dns' };
+  | { readonly family: 'dns' }
+  | { readonly family: 'policy' };
 
 /** Decoder that also links DNS answers to the pid of their query. */
 export function linkingDnsDecoder(clock: BootClock, linker: DnsQueryLinker): RecordDecoder {
@@ -46,8 +49,11 @@ export function createDecoder(spec: DecoderSpec, clock: BootClock): RecordDecode
   switch (spec.family) {
     case 'process':
       return (b, v, off, size) => decodeProcessRecord(b, v, off, size, clock);
-    case 'file':
-      return (b, v, off, size) => decodeFileRecord(b, v, off, size, clock);
+    case 'file': {
+      // Storms repeat a few comms and paths: decoded once, then looked up.
+      const strings = cachedStrings();
+      return (b, v, off, size) => decodeFileRecord(b, v, off, size, clock, strings);
+    }
     case 'net':
       return (b, v, off, size) => decodeNetRecord(b, v, off, size, clock);
     case 'drop': {
@@ -56,5 +62,7 @@ export function createDecoder(spec: DecoderSpec, clock: BootClock): RecordDecode
     }
     case 'dns':
       return linkingDnsDecoder(clock, new DnsQueryLinker());
+    case 'policy':
+      return (b, v, off, size) => decodePolicyRecord(b, v, off, size, clock);
   }
 }

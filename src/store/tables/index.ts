@@ -5,6 +5,7 @@ import { DROP_TABLE } from './drop.ts';
 import type { EventTable, TypeMapping } from './event-table.ts';
 import { FILE_TABLE } from './file.ts';
 import { NET_TABLE } from './net.ts';
+import { POLICY_TABLE } from './policy.ts';
 import { PROCESS_TABLE } from './process.ts';
 
 export const EVENT_TABLES: readonly EventTable[] = [
@@ -13,6 +14,7 @@ export const EVENT_TABLES: readonly EventTable[] = [
   DNS_TABLE,
   FILE_TABLE,
   NET_TABLE,
+  POLICY_TABLE,
 ];
 
 export function tableFor(type: EventType): { table: EventTable; mapping: TypeMapping } | undefined {

@@ -2,10 +2,20 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { parseConfig, resolveConfig } from '../../../src/agent/config.ts';
+import {
+  parseConfig,
+  type ResolveOptions,
+  resolveConfig as resolveLayered,
+} from '../../../src/agent/config.ts';
 import { AgentError } from '../../../src/agent/errors.ts';
+import { processDefinition } from '../../../src/agent/monitors/process-monitor.ts';
 import { DEFAULT_DB_PATH, DEFAULT_RUNTIME_DIR } from '../../../src/agent/paths.ts';
 import { tempDir } from '../store/fixtures.ts';
+
+/** Layered resolution with no config directories and no environment: tests never read /etc. */
+function resolveConfig(opts: ResolveOptions): ReturnType<typeof resolveLayered> {
+  return resolveLayered({ dirs: [], env: {}, ...opts });
+}
 
 /** Asserts that f throws AgentError CONFIG with exactly this message. */
 function configError(f: () => unknown, message: string | RegExp): void {
@@ -33,7 +43,9 @@ test('defaults: an empty, null or missing config gives every default', () => {
     assert.deepEqual(c.store, { flushIntervalMs: 25, maxQueue: 100_000, worker: true, maxInFlightMiB: 32 });
     assert.equal(c.statusIntervalMs, 5000);
     assert.deepEqual(c.retention, { maxAge: '7d', maxSizeMiB: 2048, intervalSeconds: 60 });
-    assert.deepEqual(c.monitors.process, { enabled: true, ringBufferBytes: 8 << 20 });
+    // Each monitor family owns its defaults (monitors/*.ts).
+    assert.deepEqual(c.monitors.process, processDefinition.config.parse({}));
+    assert.equal(c.monitors.process.enabled, true);
   }
   assert.deepEqual(resolveConfig({}), parseConfig({}));
 });
@@ -123,13 +135,17 @@ test('flags override the file; the rest of the file stays', (t) => {
 // One broken setting each, with the one message it must produce: the key path, what was
 // wrong and what was expected.
 const BROKEN: [string, unknown, string][] = [
-  ['unknown top-level key', { bogus: 1 }, 'config: unknown key bogus'],
+  ['unknown top-level key', { databse: 1 }, 'config: unknown key databse; did you mean database?'],
   [
     'unknown nested key (typo)',
     { monitors: { process: { enabeld: true } } },
-    'config: unknown key monitors.process.enabeld',
+    'config: unknown key monitors.process.enabeld; did you mean monitors.process.enabled?',
   ],
-  ['unknown monitor', { monitors: { nope: {} } }, 'config: unknown key monitors.nope'],
+  [
+    'unknown monitor',
+    { monitors: { proces: {} } },
+    'config: unknown key monitors.proces; did you mean monitors.process?',
+  ],
   [
     'boolean as a string',
     { monitors: { process: { enabled: 'yes' } } },
@@ -235,11 +251,7 @@ const BROKEN: [string, unknown, string][] = [
     { monitors: [] },
     'config: monitors: Invalid input: expected object, received array (got [])',
   ],
-  [
-    'a list at the top level',
-    [1, 2],
-    'config: (top level): Invalid input: expected object, received array (got [1,2])',
-  ],
+  ['a list at the top level', [1, 2], 'config: expected a mapping of settings at the top level (got [1,2])'],
 ];
 
 test(`a corpus of ${BROKEN.length} broken configs: each gives exactly one precise message`, () => {
@@ -252,25 +264,28 @@ test(`a corpus of ${BROKEN.length} broken configs: each gives exactly one precis
 
 test('every problem is listed, one per line; the source names the file', (t) => {
   configError(
-    () => parseConfig({ store: { flushIntervalMs: 5 }, statusIntervalMs: 1, extra: 1 }),
+    () => parseConfig({ store: { flushIntervalMs: 5 }, statusIntervalMs: 1, statusIntervalMS: 1 }),
     [
       'config: store.flushIntervalMs: Too small: expected number to be >=10 (got 5)',
       'config: statusIntervalMs: Too small: expected number to be >=500 (got 1)',
-      'config: unknown key extra',
+      'config: unknown key statusIntervalMS; did you mean statusIntervalMs?',
     ].join('\n'),
   );
   const path = file(t, 'bw.yaml', 'monitors:\n  process:\n    enabled: yes\n');
   // YAML 1.2: `yes` is a string, not a boolean.
   configError(
     () => resolveConfig({ file: path }),
-    `${path}: monitors.process.enabled: Invalid input: expected boolean, received string (got "yes")`,
+    `${path}:3:5: monitors.process.enabled: Invalid input: expected boolean, received string (got "yes")`,
   );
   const json = file(t, 'bw.json', '{"monitors": {"process": {"enabeld": false}}}');
-  configError(() => resolveConfig({ file: json }), `${json}: unknown key monitors.process.enabeld`);
-  // A bad flag value is reported like a bad file value.
   configError(
-    () => resolveConfig({ overrides: { database: 7 } }),
-    'config: database: Invalid input: expected string, received number (got 7)',
+    () => resolveConfig({ file: json }),
+    `${json}:1:27: unknown key monitors.process.enabeld; did you mean monitors.process.enabled?`,
+  );
+  // A bad flag value is reported like a bad file value, naming the flag.
+  configError(
+    () => resolveConfig({ flags: [{ flag: '--db', path: ['database'], value: '' }] }),
+    'flag --db: database: Too small: expected string to have >=1 characters (got "")',
   );
 });
 
@@ -278,46 +293,46 @@ test('a file that is not a mapping of settings', (t) => {
   const list = file(t, 'list.yaml', '- database: /x.db\n- statusIntervalMs: 1000\n');
   configError(
     () => resolveConfig({ file: list }),
-    `${list}: expected a mapping of settings at the top level`,
+    `${list}:1:1: expected a mapping of settings at the top level`,
   );
   const scalar = file(t, 'scalar.yaml', 'just some words\n');
   configError(
     () => resolveConfig({ file: scalar }),
-    `${scalar}: expected a mapping of settings at the top level`,
+    `${scalar}:1:1: expected a mapping of settings at the top level`,
   );
   const jsonList = file(t, 'list.json', '[{"database": "/x.db"}]');
   configError(
     () => resolveConfig({ file: jsonList }),
-    `${jsonList}: expected a mapping of settings at the top level`,
+    `${jsonList}:1:1: expected a mapping of settings at the top level`,
   );
 });
 
-test('invalid YAML or JSON syntax names the file, the format and where', (t) => {
+test('invalid YAML or JSON syntax names the file, line and column, and the format', (t) => {
   const yaml = file(t, 'bad.yaml', 'database: /x.db\nstore: flushIntervalMs: 5\n');
   configError(
     () => resolveConfig({ file: yaml }),
-    new RegExp(`^${reEscape(yaml)}: not valid YAML: .*line 2, column \\d+`),
+    `${yaml}:2:8: not valid YAML: Nested mappings are not allowed in compact mappings`,
   );
   const dup = file(t, 'dup.yaml', 'database: /a.db\ndatabase: /b.db\n');
-  configError(
-    () => resolveConfig({ file: dup }),
-    new RegExp(`^${reEscape(dup)}: not valid YAML: Map keys must be unique`),
-  );
+  configError(() => resolveConfig({ file: dup }), `${dup}:2:1: not valid YAML: Map keys must be unique`);
   const json = file(t, 'bad.json', '{"database": }');
-  configError(() => resolveConfig({ file: json }), new RegExp(`^${reEscape(json)}: not valid JSON: `));
+  configError(
+    () => resolveConfig({ file: json }),
+    `${json}:1:14: not valid JSON: expected a value, found "}"`,
+  );
 });
 
 test('a missing file names its path and why it cannot be read', (t) => {
   const path = join(tempDir(t), 'nope', 'bpfwarden.yaml');
   configError(
     () => resolveConfig({ file: path }),
-    `cannot read config file ${path}: ENOENT: no such file or directory, open '${path}'`,
+    `${path}: cannot read config file: ENOENT: no such file or directory, open '${path}'`,
   );
   // A directory is not a file either.
   const dir = tempDir(t);
   configError(
     () => resolveConfig({ file: dir }),
-    new RegExp(`^cannot read config file ${reEscape(dir)}: EISDIR`),
+    new RegExp(`^${reEscape(dir)}: cannot read config file: EISDIR`),
   );
 });
 

@@ -71,7 +71,7 @@ function snapshot(over: Partial<StatusSnapshot> = {}): StatusSnapshot {
 
 // ---- status file -------------------------------------------------------------
 
-test('writeStatus/readStatus round trip: a root-only file, replaced atomically', (t) => {
+test('writeStatus/readStatus round trip: a root-only file, replaced atomically', async (t) => {
   const dir = tempDir(t);
   const s = snapshot();
   writeStatus(dir, s);
@@ -84,7 +84,7 @@ test('writeStatus/readStatus round trip: a root-only file, replaced atomically',
   assert.deepEqual(readdirSync(dir), ['status.json'], 'no temporary file left behind');
 });
 
-test('readStatus: a missing, torn or foreign file is undefined', (t) => {
+test('readStatus: a missing, torn or foreign file is undefined', async (t) => {
   const dir = tempDir(t);
   assert.equal(readStatus(dir), undefined);
   assert.equal(readStatus(`${dir}/no/such/dir`), undefined);
@@ -103,7 +103,7 @@ test('readStatus: a missing, torn or foreign file is undefined', (t) => {
   }
 });
 
-test('alive: this process is, a reaped child is not', () => {
+test('alive: this process is, a reaped child is not', async () => {
   assert.equal(alive(process.pid), true);
   const child = spawnSync(process.execPath, ['-e', '']);
   assert.equal(child.status, 0);
@@ -114,11 +114,11 @@ test('alive: this process is, a reaped child is not', () => {
 
 // ---- rendering ---------------------------------------------------------------
 
-test('renderStatus shows the agent, store, retention and every monitor with its numbers or error', () => {
+test('renderStatus shows the agent, store, retention and every monitor with its numbers or error', async () => {
   assert.equal(
     renderStatus(snapshot(), false, T),
     [
-      'agent      pid 4242, up 3725s, status at 2026-11-22 09:59:59.500',
+      'agent      pid 4242, up 1h02m, status at 2026-11-22 09:59:59.500',
       'database   /var/lib/bpfwarden/bpfwarden.db',
       'store      123000 stored, 456 queued, 3 dropped (queue full), 1 write failures (last: database is locked)',
       'retention  1000 deleted by age, 20 by size, 1 failures',
@@ -131,7 +131,7 @@ test('renderStatus shows the agent, store, retention and every monitor with its 
   );
 });
 
-test('renderStatus in colour: states are coloured, not escaped, and the columns still line up', () => {
+test('renderStatus in colour: states are coloured, not escaped, and the columns still line up', async () => {
   const plain = renderStatus(snapshot(), false, T);
   const color = renderStatus(snapshot(), true, T);
   assert.ok(!color.includes('\\x1b'), 'no visible escape sequences');
@@ -142,7 +142,7 @@ test('renderStatus in colour: states are coloured, not escaped, and the columns 
   assert.equal(color.replace(/\x1b\[[0-9;]*m/g, ''), plain);
 });
 
-test('renderStatus without a store error or counters', () => {
+test('renderStatus without a store error or counters', async () => {
   const s = snapshot({
     store: { stored: 1, queued: 0, queueDropped: 0, writeFailures: 0 },
     monitors: [
@@ -170,7 +170,7 @@ interface Run {
   exitCode: number | string | undefined;
 }
 
-function runStatus(dir: string, extra: string[] = []): Run {
+async function runStatus(dir: string, extra: string[] = []): Promise<Run> {
   const r: Run = { out: '', err: '', exitCode: undefined };
   const out = new Writable({
     write(chunk, _enc, cb) {
@@ -189,7 +189,7 @@ function runStatus(dir: string, extra: string[] = []): Run {
     return true;
   }) as typeof process.stderr.write;
   try {
-    program.parse(['status', '--runtime-dir', dir, ...extra], { from: 'user' });
+    await program.parseAsync(['status', '--runtime-dir', dir, ...extra], { from: 'user' });
     r.exitCode = process.exitCode;
   } finally {
     process.stderr.write = write;
@@ -198,11 +198,11 @@ function runStatus(dir: string, extra: string[] = []): Run {
   return r;
 }
 
-test('status: a cleanly stopped agent is NOT RUNNING, exit code 1, last status shown', (t) => {
+test('status: a cleanly stopped agent is NOT RUNNING, exit code 1, last status shown', async (t) => {
   const dir = tempDir(t);
   const now = Date.now();
   writeStatus(dir, snapshot({ pid: process.pid, updatedAtMs: now, stoppedAtMs: T + 61_000 }));
-  const r = runStatus(dir);
+  const r = await runStatus(dir);
   assert.equal(r.exitCode, 1);
   assert.ok(
     r.out.startsWith(
@@ -213,14 +213,14 @@ test('status: a cleanly stopped agent is NOT RUNNING, exit code 1, last status s
   assert.equal(r.err, '');
 });
 
-test('status: a live agent with a fresh status is running, no NOT RUNNING, exit code unset', (t) => {
+test('status: a live agent with a fresh status is running, no NOT RUNNING, exit code unset', async (t) => {
   const dir = tempDir(t);
   writeStatus(dir, snapshot({ pid: process.pid, startedAtMs: Date.now() - 5000, updatedAtMs: Date.now() }));
-  const r = runStatus(dir);
+  const r = await runStatus(dir);
   assert.equal(r.exitCode, undefined);
   assert.ok(!r.out.includes('NOT RUNNING'), r.out);
   assert.ok(r.out.startsWith(`agent      pid ${process.pid}, up `));
-  const json = runStatus(dir, ['--json']);
+  const json = await runStatus(dir, ['--json']);
   assert.equal(json.exitCode, undefined);
   const parsed = JSON.parse(json.out);
   assert.equal(parsed.running, true);
@@ -228,17 +228,17 @@ test('status: a live agent with a fresh status is running, no NOT RUNNING, exit 
   assert.equal(parsed.monitors.length, 3);
 });
 
-test('status: a vanished pid, or a live one that stopped updating, is NOT RUNNING', (t) => {
+test('status: a vanished pid, or a live one that stopped updating, is NOT RUNNING', async (t) => {
   const dir = tempDir(t);
   const dead = spawnSync(process.execPath, ['-e', '']).pid;
   writeStatus(dir, snapshot({ pid: dead, updatedAtMs: Date.now() }));
-  const gone = runStatus(dir);
+  const gone = await runStatus(dir);
   assert.equal(gone.exitCode, 1);
   assert.ok(gone.out.startsWith(`agent NOT RUNNING (pid ${dead} gone); last status below\n`), gone.out);
-  assert.equal(JSON.parse(runStatus(dir, ['--json']).out).running, false);
+  assert.equal(JSON.parse((await runStatus(dir, ['--json'])).out).running, false);
 
   writeStatus(dir, snapshot({ pid: process.pid, updatedAtMs: Date.now() - 60_000 }));
-  const stale = runStatus(dir);
+  const stale = await runStatus(dir);
   assert.equal(stale.exitCode, 1);
   assert.ok(
     stale.out.startsWith(
@@ -248,9 +248,9 @@ test('status: a vanished pid, or a live one that stopped updating, is NOT RUNNIN
   );
 });
 
-test('status: no status file says where it looked, exit code 1', (t) => {
+test('status: no status file says where it looked, exit code 1', async (t) => {
   const dir = tempDir(t);
-  const r = runStatus(dir);
+  const r = await runStatus(dir);
   assert.equal(r.exitCode, 1);
   assert.equal(r.out, '');
   assert.equal(
@@ -261,7 +261,7 @@ test('status: no status file says where it looked, exit code 1', (t) => {
 
 // ---- the live status line ------------------------------------------------------
 
-test('statusLine: the rate over the interval and lost totals', () => {
+test('statusLine: the rate over the interval and lost totals', async () => {
   const prev: Totals = { events: 1000, stored: 900, kernelDrops: 1, queueDropped: 0, writeFailures: 0 };
   const now: Totals = { events: 1300, stored: 1250, kernelDrops: 5, queueDropped: 2, writeFailures: 0 };
   assert.equal(statusLine(now, prev, 3), 'bpfwarden: 100 events/s, stored 1250, lost 7 (kernel 5, queue 2)');

@@ -20,7 +20,7 @@ interface Run {
   error?: CommanderError;
 }
 
-function run(dbPath: string, args: string[], env: NodeJS.ProcessEnv = {}): Run {
+async function run(dbPath: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   const result: Run = { out: '', err: '' };
   const out = new Writable({
     write(chunk, _enc, cb) {
@@ -31,9 +31,13 @@ function run(dbPath: string, args: string[], env: NodeJS.ProcessEnv = {}): Run {
   const program = new Command('bpfwarden');
   program.exitOverride();
   program.configureOutput({ writeOut: (s) => (result.out += s), writeErr: (s) => (result.err += s) });
-  registerEventsCommand(program, { defaultDbPath: dbPath, out, env });
+  registerEventsCommand(program, {
+    defaultDbPath: dbPath,
+    out,
+    env: { BPFWARDEN_API_SOCKET: '/nonexistent/api.sock', ...env },
+  });
   try {
-    program.parse(['events', ...args], { from: 'user' });
+    await program.parseAsync(['events', ...args], { from: 'user' });
   } catch (err) {
     if (!(err instanceof CommanderError)) throw err;
     result.error = err;
@@ -55,9 +59,9 @@ function makeDb(t: Parameters<typeof tempDir>[0]): string {
   return path;
 }
 
-test('prints a table of matching events, oldest first', (t) => {
+test('prints a table of matching events, oldest first', async (t) => {
   const path = makeDb(t);
-  const r = run(path, []);
+  const r = await run(path, []);
   assert.equal(r.error, undefined);
   assert.equal(r.err, '');
   assert.equal(
@@ -72,24 +76,24 @@ test('prints a table of matching events, oldest first', (t) => {
   );
 });
 
-test('filters narrow the table; colour only when forced', (t) => {
+test('filters narrow the table; colour only when forced', async (t) => {
   const path = makeDb(t);
-  const r = run(path, ['--type', 'fork,exit', '--uid', '1000'], { FORCE_COLOR: '1' });
+  const r = await run(path, ['--type', 'fork,exit', '--uid', '1000'], { FORCE_COLOR: '1' });
   const lines = r.out.trimEnd().split('\n');
   assert.equal(lines.length, 2);
   assert.ok(lines[0]?.startsWith('\x1b[1mTIME'));
   assert.match(lines[1] ?? '', /exit {2}300/);
-  const byComm = run(path, ['--comm', 'bash', '--db', path]);
+  const byComm = await run(path, ['--comm', 'bash', '--db', path]);
   assert.equal(byComm.out.trimEnd().split('\n').length, 2);
   assert.match(byComm.out, /child=301/);
-  const noColor = run(path, ['--pid', '300'], { FORCE_COLOR: '1', NO_COLOR: '1' });
+  const noColor = await run(path, ['--pid', '300'], { FORCE_COLOR: '1', NO_COLOR: '1' });
   assert.ok(noColor.out.includes('\x1b'), 'FORCE_COLOR wins over NO_COLOR');
-  assert.ok(!run(path, ['--pid', '300'], { NO_COLOR: '1' }).out.includes('\x1b'));
+  assert.ok(!(await run(path, ['--pid', '300'], { NO_COLOR: '1' })).out.includes('\x1b'));
 });
 
-test('--json prints one object per line with every stored field', (t) => {
+test('--json prints one object per line with every stored field', async (t) => {
   const path = makeDb(t);
-  const r = run(path, ['--json', '--type', 'exec', '--type', 'fork']);
+  const r = await run(path, ['--json', '--type', 'exec', '--type', 'fork']);
   const lines = r.out.trimEnd().split('\n');
   assert.equal(lines.length, 2);
   const [exec, fork] = lines.map((l) => JSON.parse(l));
@@ -115,11 +119,17 @@ test('--json prints one object per line with every stored field', (t) => {
   assert.equal(fork.childPid, 301);
 });
 
-test('--limit keeps the newest; --since/--until bound the window', (t) => {
+test('--limit keeps the newest; --since/--until bound the window', async (t) => {
   const path = makeDb(t);
-  const last = run(path, ['--json', '--limit', '1']);
+  const last = await run(path, ['--json', '--limit', '1']);
   assert.equal(JSON.parse(last.out).type, 'exit');
-  const window = run(path, ['--json', '--since', '2026-11-22T10:00:01Z', '--until', '2026-11-22T10:00:02Z']);
+  const window = await run(path, [
+    '--json',
+    '--since',
+    '2026-11-22T10:00:01Z',
+    '--until',
+    '2026-11-22T10:00:02Z',
+  ]);
   assert.deepEqual(
     window.out
       .trimEnd()
@@ -127,22 +137,22 @@ test('--limit keeps the newest; --since/--until bound the window', (t) => {
       .map((l) => JSON.parse(l).type),
     ['fork'],
   );
-  const unix = run(path, ['--json', '--since', String(T / 1e6 + 60)]);
+  const unix = await run(path, ['--json', '--since', String(T / 1e6 + 60)]);
   assert.equal(JSON.parse(unix.out).type, 'exit');
 });
 
-test('nothing matching: silent in JSON mode, a note on stderr for the table', (t) => {
+test('nothing matching: silent in JSON mode, a note on stderr for the table', async (t) => {
   const path = makeDb(t);
-  const json = run(path, ['--json', '--pid', '999']);
+  const json = await run(path, ['--json', '--pid', '999']);
   assert.equal(json.out, '');
   assert.equal(json.err, '');
   assert.equal(json.error, undefined);
-  const table = run(path, ['--pid', '999']);
+  const table = await run(path, ['--pid', '999']);
   assert.equal(table.out, '');
   assert.equal(table.err, 'no events match\n');
 });
 
-test('bad option values are usage errors naming the option, the value and what was expected', (t) => {
+test('bad option values are usage errors naming the option, the value and what was expected', async (t) => {
   const path = makeDb(t);
   const cases: [string[], string][] = [
     [['--type', 'exec,opne'], `error: invalid --type "opne": expected one of ${EVENT_TYPES.join(', ')}`],
@@ -156,7 +166,7 @@ test('bad option values are usage errors naming the option, the value and what w
     [['--since', '2h', '--until', '3h'], 'error: --since "2h" is after --until "3h"'],
   ];
   for (const [args, message] of cases) {
-    const r = run(path, args);
+    const r = await run(path, args);
     assert.ok(r.error, `${args.join(' ')} should fail`);
     assert.equal(r.error.code, 'bpfwarden.usage');
     assert.equal(r.error.exitCode, 2);
@@ -164,7 +174,7 @@ test('bad option values are usage errors naming the option, the value and what w
     assert.equal(r.err, `${message}\n`, 'printed once, on stderr');
     assert.equal(r.out, '');
   }
-  const since = run(path, ['--since', 'yesterday']);
+  const since = await run(path, ['--since', 'yesterday']);
   assert.equal(since.error?.code, 'bpfwarden.usage');
   assert.match(
     since.error?.message ?? '',
@@ -173,20 +183,20 @@ test('bad option values are usage errors naming the option, the value and what w
   assert.equal(since.error?.message.includes('\n'), false, 'one line');
 });
 
-test('a long --comm is cut to the 15 bytes the kernel keeps', (t) => {
+test('a long --comm is cut to the 15 bytes the kernel keeps', async (t) => {
   const path = join(tempDir(t), 'events.db');
   const db = openDatabase(path);
   const writer = new EventWriter(db);
   writer.enqueue([forkEvent({ comm: 'systemd-journal' })]);
   writer.flush();
   db.close();
-  const r = run(path, ['--json', '--comm', 'systemd-journald']);
+  const r = await run(path, ['--json', '--comm', 'systemd-journald']);
   assert.equal(JSON.parse(r.out).comm, 'systemd-journal');
 });
 
-test('a missing database propagates as StoreError DB_NOT_FOUND (exit 1 at the entry point, not usage)', (t) => {
+test('a missing database propagates as StoreError DB_NOT_FOUND (exit 1 at the entry point, not usage)', async (t) => {
   const path = join(tempDir(t), 'missing.db');
-  assert.throws(
+  await assert.rejects(
     () => run(path, []),
     (err: unknown) =>
       err instanceof StoreError &&
@@ -196,20 +206,20 @@ test('a missing database propagates as StoreError DB_NOT_FOUND (exit 1 at the en
   );
 });
 
-test('reads while a writer holds the database open', (t) => {
+test('reads while a writer holds the database open', async (t) => {
   const path = makeDb(t);
   const db = openDatabase(path);
   t.after(() => db.close());
   const writer = new EventWriter(db);
   writer.enqueue([forkEvent({ timeUs: T + 100_000_000, childPid: 777 })]);
   writer.flush();
-  const r = run(path, ['--json', '--limit', '1']);
+  const r = await run(path, ['--json', '--limit', '1']);
   assert.equal(JSON.parse(r.out).childPid, 777);
 });
 
-test('help lists the options and examples', (t) => {
+test('help lists the options and examples', async (t) => {
   const path = makeDb(t);
-  const r = run(path, ['--help']);
+  const r = await run(path, ['--help']);
   assert.equal(r.error?.code, 'commander.helpDisplayed');
   for (const flag of [
     '--db',

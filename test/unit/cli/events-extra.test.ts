@@ -32,7 +32,7 @@ interface Run {
   error?: CommanderError;
 }
 
-function run(dbPath: string, args: string[]): Run {
+async function run(dbPath: string, args: string[]): Promise<Run> {
   const result: Run = { out: '', err: '' };
   const out = new Writable({
     write(chunk, _enc, cb) {
@@ -45,11 +45,11 @@ function run(dbPath: string, args: string[]): Run {
   const program = new Command('bpfwarden').enablePositionalOptions();
   program.exitOverride();
   program.configureOutput({ writeOut: (s) => (result.out += s), writeErr: (s) => (result.err += s) });
-  const deps = { defaultDbPath: dbPath, out, env: {} };
+  const deps = { defaultDbPath: dbPath, out, env: { BPFWARDEN_API_SOCKET: '/nonexistent/api.sock' } };
   registerEventsSummaryCommand(registerEventsCommand(program, deps), deps);
   registerDbCommand(program, out);
   try {
-    program.parse(args, { from: 'user' });
+    await program.parseAsync(args, { from: 'user' });
   } catch (err) {
     if (!(err instanceof CommanderError)) throw err;
     result.error = err;
@@ -98,7 +98,7 @@ function jsonLines(out: string): Record<string, unknown>[] {
     .map((l) => JSON.parse(l));
 }
 
-test('events: bad --path, --addr and --port values are usage errors naming option, value and expectation', (t) => {
+test('events: bad --path, --addr and --port values are usage errors naming option, value and expectation', async (t) => {
   const path = makeDb(t);
   const cases: [string[], string][] = [
     [['--port', '70000'], 'error: invalid --port "70000": expected a port number from 0 to 65535'],
@@ -112,7 +112,7 @@ test('events: bad --path, --addr and --port values are usage errors naming optio
     [['--path', ''], 'error: invalid --path "": expected a path prefix'],
   ];
   for (const [args, message] of cases) {
-    const r = run(path, ['events', ...args]);
+    const r = await run(path, ['events', ...args]);
     assert.ok(r.error, `${args.join(' ')} should fail`);
     assert.equal(r.error.code, 'bpfwarden.usage');
     assert.equal(r.error.exitCode, 2);
@@ -122,34 +122,36 @@ test('events: bad --path, --addr and --port values are usage errors naming optio
   }
 });
 
-test('events: --path, --addr and --port narrow the rows', (t) => {
+test('events: --path, --addr and --port narrow the rows', async (t) => {
   const path = makeDb(t);
-  const types = (args: string[]): unknown[] => {
-    const r = run(path, ['events', '--json', ...args]);
+  const types = async (args: string[]): Promise<unknown[]> => {
+    const r = await run(path, ['events', '--json', ...args]);
     assert.equal(r.error, undefined, r.err);
     return jsonLines(r.out).map((e) => [e.type, e.timeUs]);
   };
-  assert.deepEqual(types(['--path', '/usr/bin/c%']), [['exec', T + S]], '% is literal');
-  assert.deepEqual(types(['--path', '/usr/bin/']), [
+  assert.deepEqual(await types(['--path', '/usr/bin/c%']), [['exec', T + S]], '% is literal');
+  assert.deepEqual(await types(['--path', '/usr/bin/']), [
     ['exec', T],
     ['exec', T + S],
   ]);
-  assert.deepEqual(types(['--port', '443']), [
+  assert.deepEqual(await types(['--port', '443']), [
     ['drop', T + 3 * S],
     ['drop', T + 4 * S],
   ]);
-  assert.deepEqual(types(['--addr', '2001:db8::1']), [['drop', T + 5 * S]]);
+  assert.deepEqual(await types(['--addr', '2001:db8::1']), [['drop', T + 5 * S]]);
   // Any spelling of the same IPv6 address finds the canonical stored form.
-  assert.deepEqual(types(['--addr', '2001:DB8:0:0:0:0:0:1']), [['drop', T + 5 * S]]);
-  assert.deepEqual(types(['--addr', '10.0.0.5', '--port', '80']), []);
-  assert.deepEqual(types(['--addr', '10.0.0.5', '--type', 'drop', '--limit', '1']), [['drop', T + 4 * S]]);
-  const help = run(path, ['events', '--help']);
+  assert.deepEqual(await types(['--addr', '2001:DB8:0:0:0:0:0:1']), [['drop', T + 5 * S]]);
+  assert.deepEqual(await types(['--addr', '10.0.0.5', '--port', '80']), []);
+  assert.deepEqual(await types(['--addr', '10.0.0.5', '--type', 'drop', '--limit', '1']), [
+    ['drop', T + 4 * S],
+  ]);
+  const help = await run(path, ['events', '--help']);
   for (const flag of ['--path', '--addr', '--port']) assert.ok(help.out.includes(flag), flag);
 });
 
-test('events summary: a table of groups, largest first, with first and last seen', (t) => {
+test('events summary: a table of groups, largest first, with first and last seen', async (t) => {
   const path = makeDb(t);
-  const r = run(path, ['events', 'summary']);
+  const r = await run(path, ['events', 'summary']);
   assert.equal(r.error, undefined, r.err);
   assert.equal(r.err, '');
   assert.equal(
@@ -162,7 +164,7 @@ test('events summary: a table of groups, largest first, with first and last seen
       '',
     ].join('\n'),
   );
-  const dest = run(path, ['events', 'summary', '--by', 'dest']);
+  const dest = await run(path, ['events', 'summary', '--by', 'dest']);
   assert.equal(
     dest.out,
     [
@@ -172,7 +174,7 @@ test('events summary: a table of groups, largest first, with first and last seen
       '',
     ].join('\n'),
   );
-  const pid = run(path, ['events', 'summary', '--by', 'pid', '--type', 'exec,exit', '--limit', '1']);
+  const pid = await run(path, ['events', 'summary', '--by', 'pid', '--type', 'exec,exit', '--limit', '1']);
   assert.equal(
     pid.out,
     [
@@ -183,9 +185,9 @@ test('events summary: a table of groups, largest first, with first and last seen
   );
 });
 
-test('events summary --json: one object per group with its key, count, first and last', (t) => {
+test('events summary --json: one object per group with its key, count, first and last', async (t) => {
   const path = makeDb(t);
-  const r = run(path, ['events', 'summary', '--by', 'type', '--json']);
+  const r = await run(path, ['events', 'summary', '--by', 'type', '--json']);
   assert.equal(r.error, undefined, r.err);
   assert.deepEqual(jsonLines(r.out), [
     { type: 'drop', count: 3, firstUs: T + 3 * S, lastUs: T + 5 * S },
@@ -193,34 +195,48 @@ test('events summary --json: one object per group with its key, count, first and
     { type: 'exit', count: 1, firstUs: T + 6 * S, lastUs: T + 6 * S },
     { type: 'fork', count: 1, firstUs: T + 2 * S, lastUs: T + 2 * S },
   ]);
-  const uid = run(path, ['events', 'summary', '--by', 'uid', '--json', '--since', '2026-11-22T10:00:03Z']);
+  const uid = await run(path, [
+    'events',
+    'summary',
+    '--by',
+    'uid',
+    '--json',
+    '--since',
+    '2026-11-22T10:00:03Z',
+  ]);
   assert.deepEqual(jsonLines(uid.out), [
     { uid: 1000, count: 3, firstUs: T + 3 * S, lastUs: T + 6 * S },
     { uid: 33, count: 1, firstUs: T + 5 * S, lastUs: T + 5 * S },
   ]);
-  const dest = run(path, ['events', 'summary', '--by', 'dest', '--json', '--comm', 'wget']);
+  const dest = await run(path, ['events', 'summary', '--by', 'dest', '--json', '--comm', 'wget']);
   assert.deepEqual(jsonLines(dest.out), [
     { comm: 'wget', addr: '2001:db8::1', port: 80, count: 1, firstUs: T + 5 * S, lastUs: T + 5 * S },
   ]);
-  const none = run(path, ['events', 'summary', '--json', '--pid', '999']);
+  const none = await run(path, ['events', 'summary', '--json', '--pid', '999']);
   assert.equal(none.out, '');
   assert.equal(none.err, '');
 });
 
-test('events summary: nothing matching is a note on stderr; bad options are usage errors', (t) => {
+test('events summary: nothing matching is a note on stderr; bad options are usage errors', async (t) => {
   const path = makeDb(t);
-  const none = run(path, ['events', 'summary', '--comm', 'nobody']);
+  const none = await run(path, ['events', 'summary', '--comm', 'nobody']);
   assert.equal(none.error, undefined);
   assert.equal(none.out, '');
   assert.equal(none.err, 'no events match\n');
   const cases: [string[], string][] = [
-    [['--by', 'host'], 'error: invalid --by "host": expected one of comm, pid, type, dest, uid, reason'],
-    [['--by', 'COMM'], 'error: invalid --by "COMM": expected one of comm, pid, type, dest, uid, reason'],
+    [
+      ['--by', 'host'],
+      'error: invalid --by "host": expected one of comm, pid, type, dest, uid, reason, rule',
+    ],
+    [
+      ['--by', 'COMM'],
+      'error: invalid --by "COMM": expected one of comm, pid, type, dest, uid, reason, rule',
+    ],
     [['--limit', '0'], 'error: invalid --limit "0": expected an integer from 1 to 100000'],
     [['--pid', 'x'], 'error: invalid --pid "x": expected a positive integer process id'],
   ];
   for (const [args, message] of cases) {
-    const r = run(path, ['events', 'summary', ...args]);
+    const r = await run(path, ['events', 'summary', ...args]);
     assert.equal(r.error?.code, 'bpfwarden.usage', args.join(' '));
     assert.equal(r.error?.exitCode, 2);
     assert.equal(r.error?.message, message);
@@ -229,9 +245,9 @@ test('events summary: nothing matching is a note on stderr; bad options are usag
   }
 });
 
-test('db stats: the file, schema and sizes, then rows and time span per table', (t) => {
+test('db stats: the file, schema and sizes, then rows and time span per table', async (t) => {
   const path = makeDb(t);
-  const r = run(path, ['db', 'stats', '--db', path]);
+  const r = await run(path, ['db', 'stats', '--db', path]);
   assert.equal(r.error, undefined, r.err);
   const lines = r.out.trimEnd().split('\n');
   assert.match(
@@ -257,9 +273,9 @@ test('db stats: the file, schema and sizes, then rows and time span per table', 
   }
 });
 
-test('db stats --json matches dbStats; a missing database is DB_NOT_FOUND', (t) => {
+test('db stats --json matches dbStats; a missing database is DB_NOT_FOUND', async (t) => {
   const path = makeDb(t);
-  const r = run(path, ['db', 'stats', '--db', path, '--json']);
+  const r = await run(path, ['db', 'stats', '--db', path, '--json']);
   const got = JSON.parse(r.out);
   const db = openDatabase(path, { readOnly: true });
   const expected = dbStats(db, path);
@@ -269,7 +285,7 @@ test('db stats --json matches dbStats; a missing database is DB_NOT_FOUND', (t) 
   assert.equal(got.path, path);
   assert.ok(got.fileBytes > 0);
   const missing = join(tempDir(t), 'missing.db');
-  assert.throws(() => run(missing, ['db', 'stats', '--db', missing]), {
+  await assert.rejects(() => run(missing, ['db', 'stats', '--db', missing]), {
     name: 'StoreError',
     code: 'DB_NOT_FOUND',
   });

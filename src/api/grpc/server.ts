@@ -1,0 +1,246 @@
+/**
+ * The gRPC server (bpfwarden.v1.Bpfwarden): alert and event streams over the
+ * live feeds, and the agent's status. On a Unix socket (mode 0600: root
+ * only) it needs no credentials; on TCP every call must carry
+ * `authorization: Bearer <token>`. A stream ends with OK when the server
+ * closes, and is released as soon as the client cancels.
+ */
+import { chmodSync, existsSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
+import { connect } from 'node:net';
+import { dirname } from 'node:path';
+import {
+  type Metadata,
+  Server,
+  ServerCredentials,
+  type ServerErrorResponse,
+  type ServerWritableStream,
+  status,
+} from '@grpc/grpc-js';
+import type { StatusSnapshot } from '../../agent/status-file.ts';
+import { END_CLOSED, END_LAGGED, FeedError } from '../feed/errors.ts';
+import type { FeedHandlers, FeedSubscription } from '../feed/table-tail.ts';
+import { bearerMatches } from './auth.ts';
+import {
+  alertFilterFromProto,
+  alertToProto,
+  eventFilterFromProto,
+  eventToProto,
+  PROTO_FIELD,
+  statusToProto,
+} from './convert.ts';
+import { GrpcError } from './errors.ts';
+import * as pb from './gen/bpfwarden/v1/bpfwarden.ts';
+
+/** A live feed as the server uses it (EventFeed and AlertFeed are these). */
+export interface Feed<Row, Filter> {
+  subscribe(filter: Filter, handlers: FeedHandlers<Row>, after?: number): FeedSubscription;
+}
+
+/** The agent's status now; undefined while it is not available. */
+export type StatusProvider = () => StatusSnapshot | undefined | Promise<StatusSnapshot | undefined>;
+
+export type GrpcListen =
+  | { readonly socket: string }
+  | { readonly host: string; readonly port: number; readonly token: string };
+
+export interface GrpcServerOptions {
+  readonly eventFeed: Feed<
+    Parameters<typeof eventToProto>[0],
+    ReturnType<typeof eventFilterFromProto>['filter']
+  >;
+  readonly alertFeed: Feed<
+    Parameters<typeof alertToProto>[0],
+    ReturnType<typeof alertFilterFromProto>['filter']
+  >;
+  readonly status: StatusProvider;
+  readonly listen: GrpcListen;
+  readonly log?: (line: string) => void;
+}
+
+export interface GrpcServer {
+  /** The address clients dial: unix:///path or host:port. */
+  readonly address: string;
+  /** The bound TCP port (useful with port 0). */
+  readonly port?: number;
+  /** Ends every stream (OK), stops accepting calls, removes the socket. */
+  close(): Promise<void>;
+}
+
+const MIN_TOKEN = 16;
+const SHUTDOWN_GRACE_MS = 2000;
+
+function failure(code: status, details: string): ServerErrorResponse {
+  return Object.assign(new Error(details), { code, details });
+}
+
+function feedFailure(err: unknown): ServerErrorResponse {
+  if (err instanceof FeedError) {
+    if (err.code === 'BAD_FILTER') {
+      const field = PROTO_FIELD[err.field ?? ''] ?? err.field ?? 'filter';
+      return failure(status.INVALID_ARGUMENT, `${field}: ${err.message}`);
+    }
+    return failure(status.UNAVAILABLE, err.message);
+  }
+  return failure(status.INTERNAL, (err as Error).message);
+}
+
+export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcServer> {
+  const token = 'token' in o.listen ? o.listen.token : undefined;
+  if (token !== undefined && token.length < MIN_TOKEN) {
+    throw new GrpcError('GRPC_CONFIG', `grpc.token must be at least ${MIN_TOKEN} characters`);
+  }
+  const allowed = (md: Metadata): boolean => token === undefined || bearerMatches(md, token);
+  const unauthenticated = (): ServerErrorResponse =>
+    failure(status.UNAUTHENTICATED, 'missing or wrong bearer token (metadata authorization: Bearer <token>)');
+  /** Ends each open stream cleanly; called on close. */
+  const open = new Set<() => void>();
+
+  function serve<Req, Row, Filter, Msg>(
+    call: ServerWritableStream<Req, Msg>,
+    feed: Feed<Row, Filter>,
+    parse: (req: Req) => { filter: Filter; after: number | undefined },
+    toMsg: (row: Row) => Msg,
+  ): void {
+    if (!allowed(call.metadata)) {
+      call.emit('error', unauthenticated());
+      return;
+    }
+    let sub: FeedSubscription | undefined;
+    let done = false;
+    const finish = (err?: ServerErrorResponse): void => {
+      if (done) return;
+      done = true;
+      open.delete(stop);
+      sub?.();
+      if (err) call.emit('error', err);
+      else call.end();
+    };
+    const stop = (): void => finish();
+    try {
+      const { filter, after } = parse(call.request);
+      sub = feed.subscribe(
+        filter,
+        {
+          deliver: (rows) => {
+            let more = true;
+            for (const r of rows) more = call.write(toMsg(r));
+            return more;
+          },
+          end: (reason) =>
+            finish(
+              reason === END_CLOSED
+                ? undefined
+                : failure(
+                    reason === END_LAGGED ? status.RESOURCE_EXHAUSTED : status.INTERNAL,
+                    reason === END_LAGGED
+                      ? 'stream lagged: the client fell behind; resume with after_id set to the last id received'
+                      : `stream failed (${reason})`,
+                  ),
+            ),
+        },
+        after,
+      );
+    } catch (err) {
+      finish(feedFailure(err));
+      return;
+    }
+    open.add(stop);
+    call.on('drain', () => sub?.resume());
+    call.on('cancelled', () => {
+      done = true;
+      open.delete(stop);
+      sub?.();
+    });
+  }
+
+  const impl: pb.BpfwardenServer = {
+    streamAlerts: (call) => serve(call, o.alertFeed, alertFilterFromProto, alertToProto),
+    streamEvents: (call) => serve(call, o.eventFeed, eventFilterFromProto, eventToProto),
+    getStatus: (call, callback) => {
+      if (!allowed(call.metadata)) {
+        callback(unauthenticated());
+        return;
+      }
+      Promise.resolve()
+        .then(() => o.status())
+        .then(
+          (s) =>
+            s
+              ? callback(null, statusToProto(s))
+              : callback(failure(status.UNAVAILABLE, 'the agent status is not available yet')),
+          (err: unknown) =>
+            callback(failure(status.INTERNAL, `cannot read status: ${(err as Error).message}`)),
+        );
+    },
+  };
+
+  const server = new Server();
+  server.addService(pb.BpfwardenService, impl);
+  const socket = 'socket' in o.listen ? o.listen.socket : undefined;
+  let address: string;
+  if (socket !== undefined) {
+    await prepareSocket(socket);
+    address = `unix://${socket}`;
+  } else {
+    const l = o.listen as Extract<GrpcListen, { host: string }>;
+    if (!Number.isInteger(l.port) || l.port < 0 || l.port > 65_535) {
+      throw new GrpcError('GRPC_CONFIG', `grpc.listen port must be from 0 to 65535, got ${l.port}`);
+    }
+    address = l.host.includes(':') ? `[${l.host}]:${l.port}` : `${l.host}:${l.port}`;
+  }
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(address, ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(new GrpcError('GRPC_LISTEN', `cannot listen on ${address}: ${err.message}`)) : resolve(p),
+    ),
+  );
+  if (socket !== undefined) {
+    try {
+      chmodSync(socket, 0o600);
+    } catch (err) {
+      server.forceShutdown();
+      throw new GrpcError('GRPC_LISTEN', `cannot restrict ${socket} to root: ${(err as Error).message}`);
+    }
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    address: socket !== undefined ? address : address.replace(/:\d+$/, `:${port}`),
+    ...(socket === undefined ? { port } : {}),
+    close: () => {
+      closing ??= (async () => {
+        for (const stop of [...open]) stop();
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            server.forceShutdown();
+            resolve();
+          }, SHUTDOWN_GRACE_MS);
+          server.tryShutdown(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+        if (socket !== undefined && existsSync(socket)) unlinkSync(socket);
+        o.log?.(`gRPC server on ${address} closed`);
+      })();
+      return closing;
+    },
+  };
+}
+
+/** A stale socket (nobody listening) is replaced; a live one belongs to someone else. */
+async function prepareSocket(path: string): Promise<void> {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  if (!existsSync(path)) return;
+  if (!lstatSync(path).isSocket()) {
+    throw new GrpcError('GRPC_LISTEN', `${path} exists and is not a socket; remove it or choose grpc.socket`);
+  }
+  const live = await new Promise<boolean>((resolve) => {
+    const s = connect(path);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+  if (live) throw new GrpcError('GRPC_LISTEN', `${path} is in use (is another agent running?)`);
+  unlinkSync(path);
+}

@@ -1,0 +1,86 @@
+/**
+ * Where the API listens: a Unix socket (mode 0600, so root only) and, when
+ * configured, TCP with a bearer token and optional TLS. A stale socket left
+ * by a crashed agent is replaced; a live one (another agent) is an error.
+ */
+import { chmodSync, existsSync, readFileSync, unlinkSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { AgentError } from '../../agent/errors.ts';
+import type { ApiConfig } from '../config.ts';
+import { readTcpToken } from '../tcp-listen.ts';
+import type { ApiDeps } from './deps.ts';
+import { type BuildOptions, buildApi } from './server.ts';
+
+export interface ApiListeners {
+  readonly socket?: string;
+  readonly tcp?: string;
+  close(): Promise<void>;
+}
+
+function socketInUse(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(path);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+export function apiSocketPath(config: ApiConfig, runtimeDir: string): string {
+  return config.socket ?? join(runtimeDir, 'api.sock');
+}
+
+export async function startApi(
+  config: ApiConfig,
+  runtimeDir: string,
+  deps: ApiDeps,
+  extra: Pick<BuildOptions, 'extraRoutes'> = {},
+): Promise<ApiListeners> {
+  const apps: FastifyInstance[] = [];
+  const closeAll = async (): Promise<void> => {
+    await Promise.allSettled(apps.map((a) => a.close()));
+  };
+  const common = { ...extra, bodyLimit: config.bodyLimitKiB * 1024 };
+  let socket: string | undefined;
+  let tcp: string | undefined;
+  try {
+    const path = apiSocketPath(config, runtimeDir);
+    if (existsSync(path)) {
+      if (await socketInUse(path))
+        throw new AgentError('API', `${path}: another process (an agent?) is serving the API there`);
+      unlinkSync(path);
+    }
+    const app = await buildApi(deps, common);
+    apps.push(app);
+    await app.listen({ path });
+    chmodSync(path, 0o600);
+    socket = path;
+    if (config.tcp) {
+      const t = config.tcp;
+      const token = readTcpToken('api', t, (m) => new AgentError('CONFIG', m));
+      const tls = t.tls ? { key: readFileSync(t.tls.key), cert: readFileSync(t.tls.cert) } : undefined;
+      const tcpApp = await buildApi(deps, { ...common, token, ...(tls ? { tls } : {}) });
+      apps.push(tcpApp);
+      await tcpApp.listen({ host: t.host, port: t.port });
+      const bound = tcpApp.server.address();
+      const port = typeof bound === 'object' && bound ? bound.port : t.port;
+      tcp = `${tls ? 'https' : 'http'}://${t.host.includes(':') ? `[${t.host}]` : t.host}:${port}`;
+    }
+  } catch (err) {
+    await closeAll();
+    if (err instanceof AgentError) throw err;
+    throw new AgentError('API', `cannot start the API: ${(err as Error).message}`);
+  }
+  return {
+    ...(socket ? { socket } : {}),
+    ...(tcp ? { tcp } : {}),
+    close: async () => {
+      await closeAll();
+      if (socket && existsSync(socket)) unlinkSync(socket);
+    },
+  };
+}

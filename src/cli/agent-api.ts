@@ -1,0 +1,48 @@
+/**
+ * How commands reach a running agent: its API on the Unix socket
+ * (BPFWARDEN_API_SOCKET, default /run/bpfwarden/api.sock). A command given an
+ * explicit --db reads that database instead; with no agent answering, commands
+ * read the database read-only (and commands that change state write it).
+ */
+import { join } from 'node:path';
+import type { DatabaseSync } from 'node:sqlite';
+import type { Command } from 'commander';
+import { DEFAULT_RUNTIME_DIR } from '../agent/paths.ts';
+import { ApiClient } from '../api/client.ts';
+import { openDatabase } from '../store/database.ts';
+
+export function apiSocket(env: NodeJS.ProcessEnv = process.env): string {
+  return env.BPFWARDEN_API_SOCKET || join(DEFAULT_RUNTIME_DIR, 'api.sock');
+}
+
+/** True when the user named the database: then the command reads it, not the agent's. */
+export function dbChosen(cmd: Command): boolean {
+  const src = cmd.getOptionValueSource('db');
+  return src !== undefined && src !== 'default';
+}
+
+/** Runs viaApi against the running agent, or viaDb when none answers (or a database was named). */
+export async function viaAgentOr<T>(
+  cmd: Command,
+  viaApi: (api: ApiClient) => Promise<T>,
+  viaDb: () => T | Promise<T>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<T> {
+  const api = dbChosen(cmd) ? undefined : await ApiClient.connect(apiSocket(env));
+  if (!api) return viaDb();
+  try {
+    return await viaApi(api);
+  } finally {
+    await api.close();
+  }
+}
+
+/** Runs fn on the database file, closed afterwards. */
+export function withDb<T>(path: string, readOnly: boolean, fn: (db: DatabaseSync) => T): T {
+  const db = openDatabase(path, { readOnly });
+  try {
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,321 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DatabaseSync } from 'node:sqlite';
+import { test } from 'node:test';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { Agent as Dispatcher, request } from 'undici';
+import { ApiConfigSchema } from '../../../src/api/config.ts';
+import { inlineDb } from '../../../src/api/db/client.ts';
+import { buildApi } from '../../../src/api/http/server.ts';
+import type { BpfEvent } from '../../../src/domain/events.ts';
+import { insertAlerts } from '../../../src/store/alerts-store.ts';
+import { openDatabase } from '../../../src/store/database.ts';
+import { EventWriter } from '../../../src/store/event-writer.ts';
+import { execEvent, exitEvent, T0_US, tempDir } from '../store/fixtures.ts';
+import { STATUS, startTestApi } from './support.ts';
+
+interface Page {
+  events: { id: number; timeUs: number; type: string; pid: number; comm: string; filename?: string }[];
+  nextCursor: string | null;
+}
+interface ErrorReply {
+  error: { code: string; message: string; field?: string };
+}
+
+function seed(db: DatabaseSync): BpfEvent[] {
+  const events: BpfEvent[] = Array.from({ length: 30 }, (_, i) =>
+    i % 2 === 0
+      ? execEvent({ timeUs: T0_US + Math.floor(i / 4) * 1000, pid: 100 + i, comm: i % 3 ? 'curl' : 'sh' })
+      : exitEvent({ timeUs: T0_US + Math.floor(i / 4) * 1000, pid: 100 + i, comm: 'curl' }),
+  );
+  const w = new EventWriter(db);
+  w.enqueue(events);
+  w.flush();
+  return events;
+}
+
+test('the socket is root-only, health and status answer', async (t) => {
+  const api = await startTestApi(t);
+  assert.equal(statSync(api.listeners.socket as string).mode & 0o777, 0o600);
+  assert.deepEqual((await api.get('/healthz')).json(), { status: 'ok' });
+  assert.equal((await api.get('/readyz')).status, 200);
+  const s = await api.get('/api/v1/status');
+  assert.equal(s.status, 200);
+  assert.equal(s.json<typeof STATUS>().monitors[0]?.name, 'process');
+  assert.equal((await api.get('/api/v1/monitors')).json<{ monitors: unknown[] }>().monitors.length, 1);
+});
+
+test('readyz is 503 with the reason while the agent is not ready; status 503 before start', async (t) => {
+  const api = await startTestApi(t, {
+    health: () => ({ ready: false, detail: 'no monitor running' }),
+    status: () => undefined,
+  });
+  const r = await api.get('/readyz');
+  assert.equal(r.status, 503);
+  assert.equal(r.json<{ detail: string }>().detail, 'no monitor running');
+  const s = await api.get('/api/v1/status');
+  assert.equal(s.status, 503);
+  assert.equal(s.json<ErrorReply>().error.code, 'STARTING');
+});
+
+test('events: filters as in the CLI, cursor pages cover every row once in order', async (t) => {
+  const api = await startTestApi(t);
+  const events = seed(api.db);
+  const seen: number[] = [];
+  let cursor: string | null = '';
+  let pages = 0;
+  while (cursor !== null) {
+    const r = await api.get(`/api/v1/events?limit=7${cursor ? `&cursor=${cursor}` : ''}`);
+    assert.equal(r.status, 200, r.text);
+    const page: Page = r.json<Page>();
+    // Each page is oldest first, and older than everything seen so far.
+    for (let i = 1; i < page.events.length; i++) {
+      const a = page.events[i - 1]!;
+      const b = page.events[i]!;
+      assert.ok(a.timeUs < b.timeUs || (a.timeUs === b.timeUs && a.id < b.id));
+    }
+    seen.unshift(...page.events.map((e) => e.id));
+    cursor = page.nextCursor;
+    pages++;
+  }
+  assert.equal(pages, 5);
+  assert.equal(new Set(seen).size, events.length);
+
+  const execs = (await api.get('/api/v1/events?type=exec&comm=sh&limit=100')).json<Page>();
+  const want = events.filter((e) => e.type === 'exec' && e.comm === 'sh').length;
+  assert.equal(execs.events.length, want);
+  assert.ok(
+    execs.events.every((e) => e.type === 'exec' && e.comm === 'sh' && e.filename === '/usr/bin/curl'),
+  );
+  assert.equal(execs.nextCursor, null);
+  const one = (await api.get('/api/v1/events?pid=104')).json<Page>();
+  assert.deepEqual(
+    one.events.map((e) => e.pid),
+    [104],
+  );
+});
+
+test('bad parameters get 400 naming the parameter and what was expected', async (t) => {
+  const api = await startTestApi(t);
+  const cases: [string, string, RegExp][] = [
+    ['/api/v1/events?pid=abc', 'pid', /expected a positive integer process id/],
+    ['/api/v1/events?type=exek', 'type', /one of exec/],
+    ['/api/v1/events?since=yesterdayish', 'since', /since/],
+    ['/api/v1/events?addr=1.2.3', 'addr', /IPv4 or IPv6/],
+    ['/api/v1/events?limit=0', 'limit', /from 1 to/],
+    ['/api/v1/events?cursor=zzz', 'cursor', /cursor/],
+    ['/api/v1/events?bogus=1', 'bogus', /unknown field bogus/],
+    ['/api/v1/events/summary?by=color', 'by', /by/],
+    ['/api/v1/alerts?severity=urgent', 'severity', /severity/],
+    ['/api/v1/alerts/0', 'id', /id/],
+  ];
+  for (const [path, field, message] of cases) {
+    const r = await api.get(path);
+    assert.equal(r.status, 400, `${path}: ${r.text}`);
+    const e = r.json<ErrorReply>().error;
+    assert.equal(e.code, 'BAD_REQUEST', path);
+    assert.equal(e.field, field, `${path}: ${r.text}`);
+    assert.match(e.message, message, path);
+  }
+  const nf = await api.get('/api/v1/nothing');
+  assert.equal(nf.status, 404);
+  assert.equal(nf.json<ErrorReply>().error.code, 'NOT_FOUND');
+});
+
+test('summary groups like the CLI', async (t) => {
+  const api = await startTestApi(t);
+  seed(api.db);
+  const r = await api.get('/api/v1/events/summary?by=type');
+  assert.equal(r.status, 200, r.text);
+  const groups = r.json<{ groups: { key: { type: string }; count: number }[] }>().groups;
+  assert.deepEqual(Object.fromEntries(groups.map((g) => [g.key.type, g.count])), { exec: 15, exit: 15 });
+});
+
+const RULE = {
+  id: 'api-curl',
+  name: 'curl ran',
+  severity: 'high',
+  query: "SELECT id, pid FROM new_process_events WHERE type = 'exec' AND comm = 'curl'",
+};
+
+test('rules: create, conflict, replace, disable, delete; invalid SQL is rejected and stores nothing', async (t) => {
+  const api = await startTestApi(t);
+  let r = await api.call('POST', '/api/v1/rules', { body: RULE });
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.json<{ change: string }>().change, 'added');
+  assert.equal((await api.call('POST', '/api/v1/rules', { body: RULE })).status, 409);
+  r = await api.call('PUT', '/api/v1/rules/api-curl', { body: { ...RULE, severity: 'low' } });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json<{ rule: { severity: string } }>().rule.severity, 'low');
+  r = await api.call('PUT', '/api/v1/rules/other-id', { body: RULE });
+  assert.equal(r.status, 400);
+  assert.match(r.json<ErrorReply>().error.message, /does not match/);
+  r = await api.call('POST', '/api/v1/rules/api-curl/disable');
+  assert.equal(r.json<{ enabled: boolean }>().enabled, false);
+
+  r = await api.call('POST', '/api/v1/rules', {
+    body: { ...RULE, id: 'evil', query: "SELECT load_extension('x') FROM exec_events" },
+  });
+  assert.equal(r.status, 400);
+  assert.equal(r.json<ErrorReply>().error.code, 'RULE_INVALID');
+  assert.match(r.json<ErrorReply>().error.message, /load_extension\(\) is not allowed/);
+  r = await api.call('POST', '/api/v1/rules', { body: { ...RULE, id: 'x2', colour: 'red' } });
+  assert.equal(r.status, 400);
+  assert.match(r.json<ErrorReply>().error.message, /unknown key colour/);
+  r = await api.call('POST', '/api/v1/rules', { body: '[not json' as unknown as object });
+  assert.equal(r.status, 400);
+
+  const list = (await api.get('/api/v1/rules')).json<{ rules: { id: string }[] }>().rules;
+  assert.deepEqual(
+    list.map((x) => x.id),
+    ['api-curl'],
+  );
+  assert.equal((await api.call('DELETE', '/api/v1/rules/api-curl')).status, 204);
+  const gone = await api.get('/api/v1/rules/api-curl');
+  assert.equal(gone.status, 404);
+  assert.equal(gone.json<ErrorReply>().error.code, 'RULE_NOT_FOUND');
+});
+
+test('alerts: list with deliveries, show, ack is idempotent, 404 for unknown ids', async (t) => {
+  const api = await startTestApi(t);
+  const now = Date.now() * 1000;
+  insertAlerts(
+    api.db,
+    [
+      {
+        draft: {
+          timeUs: now,
+          ruleId: 'r1',
+          severity: 'high',
+          title: 'bad thing',
+          details: { pid: 1 },
+          eventIds: [1],
+          eventTypes: ['exec'],
+          dedupeKey: 'k1',
+          tags: ['T1059'],
+        },
+        sinks: ['hook'],
+        throttleMs: 0,
+      },
+    ],
+    now,
+  );
+  const list = (await api.get('/api/v1/alerts?severity=medium')).json<{
+    alerts: { id: number; deliveries: { sink: string }[] }[];
+  }>().alerts;
+  assert.equal(list.length, 1);
+  assert.equal(list[0]?.deliveries[0]?.sink, 'hook');
+  assert.equal(
+    (await api.get('/api/v1/alerts?severity=critical')).json<{ alerts: unknown[] }>().alerts.length,
+    0,
+  );
+  const id = list[0]!.id;
+  const a1 = (await api.call('POST', `/api/v1/alerts/${id}/ack`)).json<{ ackedUs: number }>();
+  assert.ok(a1.ackedUs >= now);
+  const a2 = (await api.call('POST', `/api/v1/alerts/${id}/ack`)).json<{ ackedUs: number }>();
+  assert.equal(a2.ackedUs, a1.ackedUs);
+  assert.equal((await api.get(`/api/v1/alerts/${id + 100}`)).status, 404);
+});
+
+test('TCP needs the bearer token; health probes do not', async (t) => {
+  const token = 'a-long-enough-test-token';
+  const api = await startTestApi(t, {}, { tcp: { host: '127.0.0.1', port: 0, token } });
+  assert.match(api.listeners.tcp as string, /^http:\/\/127\.0\.0\.1:\d+$/);
+  const none = await api.get('/api/v1/status', { tcp: true });
+  assert.equal(none.status, 401);
+  assert.equal(none.json<ErrorReply>().error.code, 'UNAUTHORIZED');
+  const wrong = await api.get('/api/v1/status', {
+    tcp: true,
+    headers: { authorization: `Bearer ${token}x` },
+  });
+  assert.equal(wrong.status, 401);
+  const ok = await api.get('/api/v1/status', { tcp: true, headers: { authorization: `Bearer ${token}` } });
+  assert.equal(ok.status, 200);
+  assert.equal((await api.get('/healthz', { tcp: true })).status, 200);
+  // The socket needs no token.
+  assert.equal((await api.get('/api/v1/status')).status, 200);
+});
+
+test('the OpenAPI document is valid and lists every route', async (t) => {
+  const routes: { method: string; url: string }[] = [];
+  const db = openDatabase(`${tempDir(t)}/o.db`);
+  t.after(() => db.close());
+  const app = await buildApi(
+    { db: inlineDb(db), status: () => STATUS, health: () => ({ ready: true }), version: '1.2.3' },
+    {
+      onRoute: (r) => {
+        if (r.hidden || r.url.startsWith('/docs')) return;
+        for (const m of [r.method].flat())
+          if (m !== 'HEAD') routes.push({ method: m.toLowerCase(), url: r.url });
+      },
+    },
+  );
+  t.after(() => app.close());
+  const res = await app.inject({ method: 'GET', url: '/api/v1/openapi.json' });
+  const doc = res.json() as { info: { version: string }; paths: Record<string, Record<string, unknown>> };
+  const v = new Validator();
+  const result = await v.validate(doc as unknown as Parameters<Validator['validate']>[0]);
+  assert.equal(result.valid, true, JSON.stringify(result.errors)?.slice(0, 2000));
+  assert.equal(doc.info.version, '1.2.3');
+  assert.ok(routes.length >= 15, `only ${routes.length} routes`);
+  for (const r of routes) {
+    const path = r.url.replace(/:([A-Za-z]+)/g, '{$1}');
+    assert.ok(
+      doc.paths[path]?.[r.method],
+      `${r.method.toUpperCase()} ${r.url} missing from the OpenAPI document`,
+    );
+  }
+  const ui = await app.inject({ method: 'GET', url: '/docs/' });
+  assert.equal(ui.statusCode, 200);
+  assert.match(ui.body, /swagger/i);
+});
+
+test('TCP with TLS serves HTTPS and still needs the token', async (t) => {
+  const dir = tempDir(t);
+  const key = join(dir, 'key.pem');
+  const cert = join(dir, 'cert.pem');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
+  const token = 'tls-test-token-0123456789';
+  const api = await startTestApi(t, {}, { tcp: { host: '127.0.0.1', port: 0, token, tls: { cert, key } } });
+  assert.match(api.listeners.tcp as string, /^https:\/\//);
+  const ca = readFileSync(cert);
+  const dispatcher = new Dispatcher({ connect: { ca } });
+  t.after(() => dispatcher.close());
+  const ok = await request(`${api.listeners.tcp}/api/v1/status`, {
+    dispatcher,
+    headers: { authorization: `Bearer ${token}` },
+  });
+  assert.equal(ok.statusCode, 200);
+  await ok.body.dump();
+  const denied = await request(`${api.listeners.tcp}/api/v1/status`, { dispatcher });
+  assert.equal(denied.statusCode, 401);
+  await denied.body.dump();
+});
+
+test('a TCP listener without a token is a configuration error', () => {
+  const r = ApiConfigSchema.safeParse({ tcp: { port: 8080 } });
+  assert.equal(r.success, false);
+  assert.match(JSON.stringify(r.error?.issues), /TCP needs a bearer token/);
+});
