@@ -167,7 +167,10 @@ describe('firewall rate limit and SYN guard', { skip: kernelSkip }, () => {
     ]);
     const all = sb.svc.sources(100);
     const s = all.find((x) => x.source === src);
-    assert.ok(s, `the IPv6 source ${src} is tracked (flood ${JSON.stringify(f)}; tracked ${JSON.stringify(all)})`);
+    assert.ok(
+      s,
+      `the IPv6 source ${src} is tracked (flood ${JSON.stringify(f)}; tracked ${JSON.stringify(all)})`,
+    );
     assert.equal(s.allowed + s.dropped, f.sent);
     near(s.allowed, 50 + 500 * f.seconds, 'allowed');
   });

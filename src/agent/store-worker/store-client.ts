@@ -35,7 +35,6 @@ export class StoreClient {
   readonly #worker: Worker;
   readonly #opts: StoreClientOptions;
   #latest: WorkerStats = EMPTY;
-  #posted = 0;
   #inFlightBytes = 0;
   /** Sizes of posted batches the worker has not taken yet, oldest first. */
   #sizes: number[] = [];
@@ -126,7 +125,6 @@ export class StoreClient {
     }
     this.#inFlightBytes += bytes.byteLength;
     this.#sizes.push(bytes.byteLength);
-    this.#posted++;
     const m: ToWorker = { kind: 'batch', monitor, bytes, count, priority };
     this.#worker.postMessage(m, [bytes.buffer as ArrayBuffer]);
   };
