@@ -66,7 +66,9 @@ export function fwNet(extraPeers = 3): FwNet {
   const peer = `bwfp${id}`;
   const octet = 1 + (Number.parseInt(id.slice(0, 2), 16) % 250);
   const net4 = `10.232.${octet}.0/24`;
-  const hex = id.slice(2, 6);
+  // Canonical form (no leading zeros, never zero): the kernel and Node print
+  // source addresses that way, and receivers count by that string.
+  const hex = (1 + (Number.parseInt(id.slice(2, 6), 16) % 0xfffe)).toString(16);
   const net6 = `fd00:bf:${hex}::/64`;
   const host4 = `10.232.${octet}.1`;
   const host6 = `fd00:bf:${hex}::1`;
