@@ -1,5 +1,5 @@
 /** A process's CPU time and memory from /proc, and a once-a-second RSS sampler. */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { median } from './stats.ts';
 
 /** Clock ticks per second for /proc/<pid>/stat (sysconf(_SC_CLK_TCK); 100 on Linux for decades). */
@@ -55,6 +55,30 @@ export function cpuSeconds(pid: number): number | null {
   } catch {
     return null;
   }
+}
+
+/** Direct children of a live process (every thread's), or [] when it is gone. */
+export function childPids(pid: number): number[] {
+  try {
+    const out: number[] = [];
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+      if (text) out.push(...text.split(/\s+/).map(Number));
+    }
+    return out;
+  } catch {
+    return [];
+  }
+}
+
+/** CPU seconds of a process's live children (the agent's rule runner), by pid. */
+export function childCpuSeconds(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const c of childPids(pid)) {
+    const s = cpuSeconds(c);
+    if (s !== null) out.set(c, s);
+  }
+  return out;
 }
 
 export function memory(pid: number): Memory | null {

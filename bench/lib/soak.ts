@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BenchAgent, totals } from './agent-run.ts';
 import { runStorms } from './children.ts';
-import { cpuSeconds, memory } from './proc.ts';
+import { childCpuSeconds, cpuSeconds, memory } from './proc.ts';
 import { median } from './stats.ts';
 
 export interface SoakOptions {
@@ -35,6 +35,8 @@ export interface SoakResult {
   /** Least-squares slope of RSS over the second half, MiB per minute. */
   readonly slopeMiBPerMin: number | null;
   readonly cpuPercent: number | null;
+  /** CPU of the agent's child processes (the rule runner) over the soak. */
+  readonly childCpuPercent: number | null;
   readonly events: number;
   readonly lost: number;
 }
@@ -73,6 +75,7 @@ export async function soak(opts: SoakOptions): Promise<SoakResult> {
     const idle = mib(memory(agent.pid)?.rssKiB);
     const before = totals(agent.status() ?? (await agent.nextStatus()));
     const cpu0 = cpuSeconds(agent.pid);
+    const child0 = childCpuSeconds(agent.pid);
     const samples: [number, number][] = [];
     const t0 = performance.now();
     const sampler = setInterval(() => {
@@ -98,6 +101,9 @@ export async function soak(opts: SoakOptions): Promise<SoakResult> {
     }
     const elapsed = (performance.now() - t0) / 1000;
     const cpu1 = cpuSeconds(agent.pid);
+    // A child started during the soak counts from zero.
+    let childCpu = 0;
+    for (const [pid, s1] of childCpuSeconds(agent.pid)) childCpu += s1 - (child0.get(pid) ?? 0);
     const after = totals(await agent.nextStatus());
     const half = samples.filter(([t]) => t >= elapsed / 2);
     const perSecond = slope(half);
@@ -112,6 +118,7 @@ export async function soak(opts: SoakOptions): Promise<SoakResult> {
       maxMiB: samples.length ? Math.max(...samples.map(([, y]) => y)) : null,
       slopeMiBPerMin: perSecond === null ? null : perSecond * 60,
       cpuPercent: cpu0 !== null && cpu1 !== null ? ((cpu1 - cpu0) / elapsed) * 100 : null,
+      childCpuPercent: (childCpu / elapsed) * 100,
       events: after.events - before.events,
       lost: after.kernelDrops - before.kernelDrops + after.queueDropped - before.queueDropped,
     };
@@ -127,9 +134,9 @@ export function soakMarkdown(s: SoakResult): string {
   return [
     `## Churn soak (${Math.round(s.seconds)} s: ${s.execsPerSecond} execs/s + ${s.opensPerSecond} opens/s, default monitors)`,
     '',
-    '| idle RSS MiB | first minute MiB | last minute MiB | max MiB | slope, 2nd half MiB/min | agent CPU % | events | lost |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|',
-    `| ${f(s.idleRssMiB)} | ${f(s.firstMinuteMiB)} | ${f(s.lastMinuteMiB)} | ${f(s.maxMiB)} | ${f(s.slopeMiBPerMin, 2)} | ${f(s.cpuPercent, 0)} | ${s.events} | ${s.lost} |`,
+    '| idle RSS MiB | first minute MiB | last minute MiB | max MiB | slope, 2nd half MiB/min | agent CPU % | rule runner CPU % | events | lost |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `| ${f(s.idleRssMiB)} | ${f(s.firstMinuteMiB)} | ${f(s.lastMinuteMiB)} | ${f(s.maxMiB)} | ${f(s.slopeMiBPerMin, 2)} | ${f(s.cpuPercent, 0)} | ${f(s.childCpuPercent, 0)} | ${s.events} | ${s.lost} |`,
     '',
   ].join('\n');
 }

@@ -81,6 +81,17 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'firewall: rules, rate limit settings, interfaces and their change log',
     up: FIREWALL_DDL,
   },
+  {
+    version: 10,
+    description:
+      'partial indexes for rules over history: failed file calls by time, accepts and outbound connections by port',
+    // Without them failed-open-burst scans every file event of its window on
+    // each pass, and new-listening-port and rare-outbound-port every older
+    // net event for each new one.
+    up: `CREATE INDEX file_events_failed_time ON file_events (time_us) WHERE result < 0;
+      CREATE INDEX net_events_accept_port ON net_events (local_port, time_us) WHERE type = 'tcp_accept';
+      CREATE INDEX net_events_outbound_port ON net_events (remote_port, type, time_us) WHERE direction = 'outbound';`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

@@ -27,6 +27,12 @@ export const RulesConfigSchema = z
       .optional(),
     /** Pause between rule runs; a run starts only when new events were stored. */
     intervalMs: z.number().int().min(5).max(60_000).default(25),
+    /**
+     * Share of wall time the rule runner may be busy: after a pass of T ms
+     * the next waits at least T × (100 / maxBusyPercent − 1). Under a heavy
+     * event rate passes grow, so they run less often over more rows each.
+     */
+    maxBusyPercent: z.number().int().min(1).max(100).default(25),
     /** Time bound of one rule run; an overrunning rule is stopped and reported. */
     timeoutMs: z.number().int().min(50).max(600_000).default(2000),
     /** Result rows one run may raise at most (the rest are reported as truncated). */

@@ -9,6 +9,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { type HistogramSnapshot, LogHistogram } from '../../domain/histogram.ts';
 import { draftAlert } from '../../domain/rules/alert-draft.ts';
+import { nextPauseMs } from '../../domain/rules/pace.ts';
 import { type Route, routeAlert } from '../../domain/rules/routing.ts';
 import type { Rule } from '../../domain/rules/rule.ts';
 import { type ValidatedQuery, validateRuleQuery } from '../../domain/rules/validate.ts';
@@ -161,11 +162,12 @@ export class DetectionEngine {
   #schedule(ms: number): void {
     if (this.#stopped) return;
     this.#timer = setTimeout(() => {
+      const started = performance.now();
       this.#running = this.runOnce()
         .catch((err: unknown) => this.#o.log(`rules: run failed: ${(err as Error).message}`))
         .finally(() => {
           this.#running = undefined;
-          this.#schedule(this.#o.rules.intervalMs);
+          this.#schedule(nextPauseMs(performance.now() - started, this.#o.rules));
         });
     }, ms);
   }

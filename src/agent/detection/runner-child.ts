@@ -57,15 +57,45 @@ export function guard(db: DatabaseSync): { setRuleMode: (on: boolean) => void; d
   return { setRuleMode: (on) => (ruleMode = on), denials };
 }
 
-function paramsFor(sql: string, req: RunRequest, toId: number): Record<string, number> {
-  const out: Record<string, number> = {};
-  const all = { from_id: req.fromId, to_id: toId, now_us: req.nowUs };
-  for (const [k, v] of Object.entries(all)) if (new RegExp(`[:@$]${k}\\b`, 'i').test(sql)) out[k] = v;
-  return out;
+const PARAMS = ['from_id', 'to_id', 'now_us'] as const;
+
+/** The named parameters a rule's SQL uses (binding others is an error). */
+function paramNames(sql: string): (typeof PARAMS)[number][] {
+  return PARAMS.filter((k) => new RegExp(`[:@$]${k}\\b`, 'i').test(sql));
+}
+
+/**
+ * Prepared statements by SQL text. Rules run every few milliseconds under
+ * load; preparing each one each time (parse, plan, authorizer calls) was most
+ * of the runner's CPU. A cached statement that SQLite re-prepares after a
+ * schema change does so inside runOne, in rule mode, under the authorizer.
+ */
+export class StatementCache {
+  readonly #db: DatabaseSync;
+  readonly #byId = new Map<string, { sql: string; stmt: StatementSync; params: (typeof PARAMS)[number][] }>();
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+  }
+
+  get(ruleId: string, sql: string): { stmt: StatementSync; params: (typeof PARAMS)[number][] } {
+    const hit = this.#byId.get(ruleId);
+    if (hit && hit.sql === sql) return hit;
+    const stmt = this.#db.prepare(sql);
+    stmt.setReadBigInts(true);
+    const entry = { sql, stmt, params: paramNames(sql) };
+    this.#byId.set(ruleId, entry);
+    return entry;
+  }
+
+  /** Forgets a rule's statement (after it failed: the next run prepares afresh). */
+  drop(ruleId: string): void {
+    this.#byId.delete(ruleId);
+  }
 }
 
 export function runOne(
-  db: DatabaseSync,
+  cache: StatementCache,
   g: ReturnType<typeof guard>,
   req: RunRequest,
   toId: number,
@@ -73,13 +103,14 @@ export function runOne(
   const started = performance.now();
   g.denials.length = 0;
   g.setRuleMode(true);
-  let stmt: StatementSync;
   try {
-    stmt = db.prepare(req.sql);
-    stmt.setReadBigInts(true);
+    const { stmt, params } = cache.get(req.ruleId, req.sql);
+    const values = { from_id: req.fromId, to_id: toId, now_us: req.nowUs };
+    const bound: Record<string, number> = {};
+    for (const k of params) bound[k] = values[k];
     const rows: Record<string, unknown>[] = [];
     let truncated = false;
-    for (const row of stmt.iterate(paramsFor(req.sql, req, toId))) {
+    for (const row of stmt.iterate(bound)) {
       if (rows.length >= req.maxRows) {
         truncated = true;
         break;
@@ -88,6 +119,7 @@ export function runOne(
     }
     return { ruleId: req.ruleId, ok: true, rows, truncated, toId, ms: performance.now() - started };
   } catch (err) {
+    cache.drop(req.ruleId);
     const denied = g.denials.length ? ` (denied: ${[...new Set(g.denials)].join(', ')})` : '';
     return { ruleId: req.ruleId, ok: false, error: `${(err as Error).message}${denied}` };
   } finally {
@@ -110,6 +142,7 @@ function main(): void {
     process.exit(1);
   }
   const g = guard(db);
+  const cache = new StatementCache(db);
   const maxId = db.prepare(maxEventIdSql());
   process.on('message', (m: ToChild) => {
     if (m.type !== 'run') return;
@@ -117,7 +150,7 @@ function main(): void {
     db.exec('BEGIN');
     try {
       const toId = Number((maxId.get() as { id: number | bigint }).id);
-      for (const req of m.batch) send({ type: 'result', result: runOne(db, g, req, toId) });
+      for (const req of m.batch) send({ type: 'result', result: runOne(cache, g, req, toId) });
     } finally {
       db.exec('COMMIT');
     }

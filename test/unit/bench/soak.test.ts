@@ -37,10 +37,11 @@ test('soakMarkdown: one row with the figures, dashes for what is unknown', () =>
     maxMiB: 270,
     slopeMiBPerMin: 0.123,
     cpuPercent: null,
+    childCpuPercent: 41.6,
     events: 1234,
     lost: 0,
   };
   const md = soakMarkdown(r);
   assert.match(md, /Churn soak \(60 s: 100 execs\/s \+ 2000 opens\/s/);
-  assert.match(md, /\| 250\.0 \| 260\.0 \| 261\.0 \| 270\.0 \| 0\.12 \| – \| 1234 \| 0 \|/);
+  assert.match(md, /\| 250\.0 \| 260\.0 \| 261\.0 \| 270\.0 \| 0\.12 \| – \| 42 \| 1234 \| 0 \|/);
 });

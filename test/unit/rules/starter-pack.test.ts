@@ -54,4 +54,20 @@ describe('starter rule pack', () => {
     assert.equal(rows('exec-from-tmp'), 1);
     assert.equal(rows('shadow-read'), 1);
   });
+
+  test('no rule reads older events without an index (plans stay bounded as the store grows)', () => {
+    // Run every few milliseconds, a rule that scans a table, or every row
+    // below its watermark, costs more as the store grows; SCAN of a new_*
+    // source is fine (it is the id range of this pass).
+    const unbounded = /^SCAN (?!new_)\w+_events\b|USING INTEGER PRIMARY KEY \(rowid<\?\)/;
+    for (const { checked: c } of loaded.rules) {
+      const sql = withNewEventSources(c.rule.query, c.query.newSources, c.query.hasWith);
+      const params = Object.fromEntries(
+        ['from_id', 'to_id', 'now_us'].filter((k) => sql.includes(`:${k}`)).map((k) => [k, 1]),
+      );
+      const plan = ctx.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[];
+      const bad = plan.map((p) => p.detail).filter((d) => unbounded.test(d));
+      assert.deepEqual(bad, [], `${c.rule.id}: ${plan.map((p) => p.detail).join('; ')}`);
+    }
+  });
 });
