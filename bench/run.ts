@@ -8,6 +8,7 @@
  *   npm run bench -- [--reps N] [--quick] [--workloads exec,open,connect,mixed,ladder]
  *                    [--rates 10000,50000,...] [--out DIR] [--quiet-wait SECONDS]
  *                    [--agent-set MONITOR.KEY=NUMBER ...]   # e.g. file.wakeupBytes=0
+ *                    [--api-rps N]   # GET events on the agent's API during agent runs (default 10; 0: none)
  *   npm run bench -- --workloads soak [--soak-seconds 600]   # RSS under process churn (not in the default set)
  *   npm run bench -- --workloads ladder --rates 200000 --ladder-seconds 10  # a sustained rate
  *   npm run bench -- --report bench/results/results-<ts>.json   # the report again, no runs
@@ -52,6 +53,7 @@ const { values: opt } = parseArgs({
     'agent-set': { type: 'string', multiple: true },
     'soak-seconds': { type: 'string' },
     'ladder-seconds': { type: 'string' },
+    'api-rps': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -71,8 +73,9 @@ const rates = (opt.rates ?? (quick ? '10000,100000,200000,400000' : '10000,50000
 const outDir = opt.out ?? join(root, 'bench', 'results');
 const quietWaitMs = Number(opt['quiet-wait'] ?? 60) * 1000;
 const soakSeconds = Number(opt['soak-seconds'] ?? (quick ? 60 : 600));
-if (!(reps >= 1) || rates.some((r) => !(r > 0))) {
-  console.error('bench: --reps must be >= 1 and --rates positive numbers');
+const apiRps = Number(opt['api-rps'] ?? 10);
+if (!(reps >= 1) || rates.some((r) => !(r > 0)) || !(apiRps >= 0 && apiRps <= 1000)) {
+  console.error('bench: --reps must be >= 1, --rates positive numbers and --api-rps 0 to 1000');
   process.exit(2);
 }
 if (!opt.report && process.getuid?.() !== 0) {
@@ -202,6 +205,9 @@ function describe(r: RunRecord): string {
       `rss ${fmt(a.steadyRssMiB)}/${fmt(a.peakRssMiB)} MiB`,
       `catch-up ${fmt(a.catchUpSeconds, 1)} s${a.caughtUp ? '' : ' (timed out)'}`,
       `idle cpu ${fmt(a.idleCpuShare * 100)}%`,
+      a.api
+        ? `API p99 ${fmt(a.api.p99Ms, 1)} ms (${a.api.requests} requests, ${a.api.failures} failed)`
+        : 'API not probed',
     );
   }
   if (r.ref) {
@@ -276,6 +282,7 @@ async function main(): Promise<void> {
               catchUpTimeoutMs: 120_000,
               quietWaitMs,
               agentSettings: settings,
+              apiRequestsPerSecond: apiRps,
               ...(targetRate !== undefined ? { targetRate } : {}),
             });
             if (!r.noisy || attempt === MAX_ATTEMPTS) break;
@@ -337,6 +344,7 @@ async function main(): Promise<void> {
       rates,
       ladderSeconds: LADDER_SECONDS,
       maxAttempts: MAX_ATTEMPTS,
+      apiRequestsPerSecond: apiRps,
       ...(Object.keys(settings).length ? { agentSettings: settings } : {}),
     },
     agent: info,

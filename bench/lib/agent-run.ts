@@ -128,6 +128,11 @@ export class BenchAgent {
     return a;
   }
 
+  /** The REST API's socket (the default place under the runtime directory). */
+  get apiSocket(): string {
+    return join(this.runtimeDir, 'api.sock');
+  }
+
   get pid(): number {
     return this.#agent.child.pid ?? -1;
   }

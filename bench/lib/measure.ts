@@ -7,12 +7,14 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { BenchAgent, totals } from './agent-run.ts';
+import { type ApiFigures, ApiProbe } from './api-probe.ts';
 import { foreignPrograms, type ProgCost, type ProgStats, progDelta, programStats } from './bpf-stats.ts';
 import { runStorms, type StormSpecLike, type StormsResult, startRef } from './children.ts';
 import { cpuSeconds, hostCpu, memory, RssSampler, steadyValue } from './proc.ts';
 import { waitForSentinels } from './sentinel.ts';
 import { lossPercent, unfilteredLossPercent } from './stats.ts';
 import {
+  apiEventType,
   expectedEvents,
   OBJECTS,
   objectGlobals,
@@ -67,6 +69,8 @@ export interface AgentFigures {
   readonly recordsPerWakeup: number | null;
   /** Kernel timestamp to committed row; null until the agent exports store.latencyMs in status.json. */
   readonly latencyMs: { readonly p50: number; readonly p99: number } | null;
+  /** GET events on the agent's socket during the workload (api-probe.ts). */
+  readonly api: ApiFigures | null;
   readonly exitCode: number | null;
 }
 
@@ -212,6 +216,8 @@ export interface RunOptions {
   readonly targetRate?: number;
   /** Extra monitors.<name> settings for the agent (--agent-set name.key=value). */
   readonly agentSettings?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** GET events on the agent's API during agent runs, per second (0: none). */
+  readonly apiRequestsPerSecond?: number;
 }
 
 export async function measure(w: WorkloadDef, mode: Mode, rep: number, opts: RunOptions): Promise<RunRecord> {
@@ -319,7 +325,15 @@ async function measureAgent(
     const progsBefore = programStats(agent.pid);
     const cpuBefore = cpuSeconds(agent.pid);
     const rss = new RssSampler(agent.pid);
-    const t = await timedStorms(specs, [agent.pid]);
+    const rps = opts.apiRequestsPerSecond ?? 10;
+    const probe = rps > 0 ? await ApiProbe.start(agent.apiSocket, apiEventType(w), rps) : undefined;
+    let t: Awaited<ReturnType<typeof timedStorms>>;
+    let api: ApiFigures | null = null;
+    try {
+      t = await timedStorms(specs, [agent.pid]);
+    } finally {
+      api = (await probe?.stop()) ?? null;
+    }
     const r = t.r;
     const reader = new DatabaseSync(agent.database, { readOnly: true });
     let caught: { caughtUp: boolean; atMs: number };
@@ -372,6 +386,7 @@ async function measureAgent(
             ? (live.ringRecords - before.ringRecords) / (live.wakeups - before.wakeups)
             : null,
         latencyMs: latency,
+        api,
         exitCode: end.code,
       },
       kernel: kernelCost(progsBefore, progsAfter),

@@ -34,6 +34,8 @@ export interface Meta {
     readonly rates: readonly number[];
     readonly ladderSeconds: number;
     readonly maxAttempts?: number;
+    /** --api-rps: GET events per second on the agent's API during agent runs. */
+    readonly apiRequestsPerSecond?: number;
     /** --agent-set overrides of the agent's monitor settings. */
     readonly agentSettings?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   };
@@ -91,7 +93,9 @@ export function reportNotes(res: Results): string[] {
     hasLatency
       ? "latency: the agent's own histogram (status.json store.latencyMs) from each event's kernel timestamp to its committed row, over the agent's life in that run"
       : 'latency kernel→committed row: null, this agent build does not export store.latencyMs in status.json',
-    'API p99 of GET events under load: null, the REST API does not exist yet',
+    all.some((r) => r.agent?.api?.p99Ms != null)
+      ? `API p99: GET /api/v1/events (newest 100, and 100 of the workload's type, alternating) on the agent's Unix socket, ${res.meta.options.apiRequestsPerSecond ?? 10} requests/s while the workload ran, after one warm-up request before it (the agent starts its query worker on the first query; that request's time is in the JSON as api.coldMs)`
+      : 'API p99 of GET events under load: not measured (--api-rps 0)',
     'ring buffer overruns: a BPF ring buffer never overwrites; a full ring is a failed reserve, counted as kernel drops',
     'recursion misses: program runs the kernel skipped because another BPF program was running on that CPU (bpftool recursion_misses); the agent shows them per monitor as missedRuns',
     "ref loss %: the larger of kernel drops / (records + drops) and records missing against the expected count; the C consumer counts every process's records, not only the workload's, so this is a lower bound",
@@ -158,7 +162,7 @@ export function markdownReport(res: Results, chartFile: string): string {
     hasLatency
       ? ''
       : '¹ this agent build does not export kernel→committed latency (status.json store.latencyMs). ',
-    '² the REST API does not exist yet.',
+    '² not measured (--api-rps 0).',
     '',
     '### Kernel side (bpf_stats_enabled)',
     '',

@@ -33,8 +33,8 @@ export interface SummaryRow {
   readonly recordsPerWakeup: Summary | null;
   readonly latencyP50Ms: Summary | null;
   readonly latencyP99Ms: Summary | null;
-  /** Not measured yet: the REST API does not exist. */
-  readonly apiP99Ms: null;
+  /** GET events on the agent's socket during the workload (agent runs). */
+  readonly apiP99Ms: Summary | null;
   readonly kernelNsPerEvent: Summary | null;
   /** Program runs the kernel skipped (recursion guard): lost before reaching any ring buffer. */
   readonly recursionMisses: Summary | null;
@@ -97,7 +97,7 @@ export function summarizeRuns(runs: readonly RunRecord[]): SummaryRow[] {
       recordsPerWakeup: s((r) => r.agent?.recordsPerWakeup),
       latencyP50Ms: s((r) => r.agent?.latencyMs?.p50),
       latencyP99Ms: s((r) => r.agent?.latencyMs?.p99),
-      apiP99Ms: null,
+      apiP99Ms: s((r) => r.agent?.api?.p99Ms),
       kernelNsPerEvent: s((r) => (r.kernel && r.expected > 0 ? r.kernel.runTimeNs / r.expected : undefined)),
       recursionMisses: s((r) => r.kernel?.recursionMisses),
       programs: names.map((name) => ({
@@ -182,7 +182,7 @@ export function costTable(rows: readonly SummaryRow[]): string {
           ? `${fmtSummary(r.latencyP50Ms, 1)} / ${fmtSummary(r.latencyP99Ms, 1)}`
           : 'null¹'
         : '–',
-      r.mode === 'agent' ? 'null²' : '–',
+      r.mode === 'agent' ? (r.apiP99Ms ? fmtSummary(r.apiP99Ms, 1) : 'null²') : '–',
       fmtSummary(r.kernelNsPerEvent),
     ]),
     [L, L, R, R, R, R, R, R, R, R, R, R],

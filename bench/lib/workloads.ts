@@ -69,6 +69,13 @@ export interface WorkloadDef {
   readonly connect?: ConnectSize;
 }
 
+/** The event type the API probe filters on while this workload runs. */
+export function apiEventType(w: WorkloadDef): string {
+  if (w.open) return 'open';
+  if (w.exec) return 'exec';
+  return 'tcp_connect';
+}
+
 /** Events each operation of a storm makes the monitors report. */
 export const EVENTS_PER_OP: Record<StormKind, number> = {
   // fork (in the worker), exec and exit of each child.

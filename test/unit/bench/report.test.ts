@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Mode, RunRecord } from '../../../bench/lib/measure.ts';
-import { ladderChart, lossTable, summarizeRuns } from '../../../bench/lib/report.ts';
+import { costTable, ladderChart, lossTable, summarizeRuns } from '../../../bench/lib/report.ts';
 
 function run(mode: Mode, rep: number, wallSeconds: number, extra: Partial<RunRecord> = {}): RunRecord {
   return {
@@ -44,4 +44,40 @@ test('the loss table has one row per workload and mode; the chart one line per c
   assert.equal(lossTable(rows).split('\n').length, 2 + 3);
   const svg = ladderChart(rows, 'test');
   assert.equal(svg.match(/<polyline /g)?.length, 3 * 2 - 1, 'ref has no loss figure without records');
+});
+
+test('API p99 under load: the median over agent runs, shown in the cost table', () => {
+  const agent = (rep: number, p99Ms: number | null): RunRecord =>
+    run('agent', rep, 1, {
+      lossPct: 0,
+      agent: {
+        stored: 1000,
+        captured: 1000,
+        idleCpuShare: 0,
+        kernelDrops: 0,
+        queueDropped: 0,
+        writeFailures: 0,
+        decodeErrors: 0,
+        callbackErrors: 0,
+        cpuSeconds: 1,
+        cpuPerMillionEvents: 1000,
+        peakRssMiB: 100,
+        steadyRssMiB: 90,
+        catchUpSeconds: 0,
+        caughtUp: true,
+        recordsPerWakeup: 10,
+        latencyMs: { p50: 1, p99: 2 },
+        api: { coldMs: 200, requests: 100, failures: 0, p50Ms: 1, p99Ms, maxMs: p99Ms },
+        exitCode: 0,
+      },
+    });
+  const rows = summarizeRuns([run('none', 1, 1), agent(1, 12), agent(2, 30), agent(3, 20)]);
+  const a = rows.find((r) => r.mode === 'agent')!;
+  assert.deepEqual(a.apiP99Ms, { median: 20, min: 12, max: 30, n: 3 });
+  const line = costTable(rows)
+    .split('\n')
+    .find((l) => l.includes('| agent |'));
+  assert.match(line ?? '', /\| 20\.0 \(12\.0–30\.0\) \|/);
+  const none = summarizeRuns([run('none', 1, 1), agent(1, null)]).find((r) => r.mode === 'agent')!;
+  assert.equal(none.apiP99Ms, null);
 });
