@@ -34,7 +34,8 @@ export class RuleRunner {
   #spawn(): Promise<void> {
     const child = fork(CHILD, [this.#dbPath], {
       execPath: process.execPath,
-      execArgv: ['--disable-warning=ExperimentalWarning'],
+      // Rule results live for one pass: a small young generation is enough.
+      execArgv: ['--disable-warning=ExperimentalWarning', '--max-semi-space-size=2'],
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

@@ -44,7 +44,12 @@ export function workerDb(dbPath: string, timeoutMs = 30_000): ApiDb {
     pending.clear();
   };
   const start = (): Worker => {
-    const w = new Worker(workerUrl(), { workerData: { dbPath } });
+    const w = new Worker(workerUrl(), {
+      workerData: { dbPath },
+      // Query results live for one request; V8's default young generation
+      // (32 MiB or more) stays resident after the first large listing.
+      resourceLimits: { maxYoungGenerationSizeMb: 8 },
+    });
     w.unref();
     w.on('message', (r: DbReply) => {
       const p = pending.get(r.id);
