@@ -162,7 +162,7 @@ export function markdownReport(res: Results, chartFile: string): string {
     hasLatency
       ? ''
       : '¹ this agent build does not export kernel→committed latency (status.json store.latencyMs). ',
-    '² not measured (--api-rps 0).',
+    res.runs.some((r) => r.agent && !r.agent.api) ? '² not measured (--api-rps 0).' : '',
     '',
     '### Kernel side (bpf_stats_enabled)',
     '',

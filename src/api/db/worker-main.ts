@@ -5,6 +5,7 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
+import { API_WORKER_NICE, raiseThreadPriority } from '../../agent/store-worker/priority.ts';
 import { openDatabase } from '../../store/database.ts';
 import { asApiDbError } from './errors.ts';
 import { DB_OPS, type DbOpName } from './ops.ts';
@@ -13,6 +14,10 @@ import type { DbReply, DbRequest } from './protocol.ts';
 const port = parentPort;
 if (!port) throw new Error('the API query worker runs as a worker thread');
 const { dbPath } = workerData as { dbPath: string };
+// Requests are short and an operator waits on each: under an event storm
+// that saturates the CPUs, an ordinary thread waits its turn behind the
+// workload's. Best effort, as for the store worker.
+raiseThreadPriority(API_WORKER_NICE);
 
 let db: DatabaseSync | undefined;
 function connection(): DatabaseSync {
