@@ -48,6 +48,16 @@ export function pollIntervalMs() {
   return z.number().int().min(1).max(1000).optional();
 }
 
+/** The settings every ring-buffer monitor has: on/off, ring size and wake-up batching. */
+export function ringMonitorFields(defaultRingBytes: number) {
+  return {
+    enabled: z.boolean().default(true),
+    ringBufferBytes: ringBufferBytes(defaultRingBytes),
+    wakeupBytes: wakeupBytes(),
+    pollIntervalMs: pollIntervalMs(),
+  };
+}
+
 /** How a monitor's ring wakes the agent; what the definitions hand to RingMonitor. */
 export interface RingDelivery {
   readonly wakeupBytes?: number;

@@ -10,14 +10,7 @@ import { DNS_TYPE_ID } from '../../domain/layout/dns.ts';
 import type { BpfObject, Link } from '../../ebpf/index.ts';
 import { cgroup2Root } from '../cgroup.ts';
 import { AgentError } from '../errors.ts';
-import {
-  checkWakeup,
-  pollIntervalMs,
-  type RingDelivery,
-  ringBufferBytes,
-  ringDelivery,
-  wakeupBytes,
-} from './config-schema.ts';
+import { checkWakeup, type RingDelivery, ringDelivery, ringMonitorFields } from './config-schema.ts';
 import { defineMonitor } from './definition.ts';
 import { RingMonitor, type RingMonitorDeps } from './ring-monitor.ts';
 
@@ -91,10 +84,7 @@ export const dnsDefinition = defineMonitor({
   name: 'dns',
   config: z
     .object({
-      enabled: z.boolean().default(true),
-      ringBufferBytes: ringBufferBytes(1 << 20),
-      wakeupBytes: wakeupBytes(),
-      pollIntervalMs: pollIntervalMs(),
+      ...ringMonitorFields(1 << 20),
       /** A cgroup v2 directory (absolute, or relative to the cgroup v2 root): only its processes' DNS is seen. Default: the root. */
       cgroupPath: z.string().min(1).optional(),
     })

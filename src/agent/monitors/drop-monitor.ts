@@ -4,14 +4,7 @@ import type { BootClock } from '../../domain/clock.ts';
 import { dropReasonNames } from '../../domain/drop-reasons.ts';
 import { DROP_CTR_SUPPRESSED, DROP_TYPE_ID } from '../../domain/layout/drop.ts';
 import { type BpfObject, sumPerCpu, u32, u64n } from '../../ebpf/index.ts';
-import {
-  checkWakeup,
-  pollIntervalMs,
-  type RingDelivery,
-  ringBufferBytes,
-  ringDelivery,
-  wakeupBytes,
-} from './config-schema.ts';
+import { checkWakeup, type RingDelivery, ringDelivery, ringMonitorFields } from './config-schema.ts';
 import { defineMonitor } from './definition.ts';
 import { RingMonitor, type RingMonitorDeps } from './ring-monitor.ts';
 
@@ -82,10 +75,7 @@ export const dropDefinition = defineMonitor({
   name: 'drop',
   config: z
     .object({
-      enabled: z.boolean().default(true),
-      ringBufferBytes: ringBufferBytes(1 << 20),
-      wakeupBytes: wakeupBytes(),
-      pollIntervalMs: pollIntervalMs(),
+      ...ringMonitorFields(1 << 20),
       /** Drop records per second over all CPUs; the rest are counted as suppressed. 0: no limit. */
       maxEventsPerSecond: z.number().int().min(0).max(10_000_000).default(1000),
     })

@@ -17,14 +17,7 @@ import { FILE_CONFIG, FILE_PREFIX, FILE_PREFIX_MAX, FileEventTypeId } from '../.
 import { type BpfObject, type BpfObjectSpec, bytes, sumPerCpu, u32, u64, u64n } from '../../ebpf/index.ts';
 import { AgentError } from '../errors.ts';
 import { TRACEFS } from '../paths.ts';
-import {
-  checkWakeup,
-  pollIntervalMs,
-  type RingDelivery,
-  ringBufferBytes,
-  ringDelivery,
-  wakeupBytes,
-} from './config-schema.ts';
+import { checkWakeup, type RingDelivery, ringDelivery, ringMonitorFields } from './config-schema.ts';
 import { defineMonitor } from './definition.ts';
 import { RingMonitor, type RingMonitorDeps } from './ring-monitor.ts';
 
@@ -153,10 +146,7 @@ export const fileDefinition = defineMonitor({
   name: 'file',
   config: z
     .object({
-      enabled: z.boolean().default(true),
-      ringBufferBytes: ringBufferBytes(8 << 20),
-      wakeupBytes: wakeupBytes(),
-      pollIntervalMs: pollIntervalMs(),
+      ...ringMonitorFields(8 << 20),
       /** Report only paths (as the caller passed them) starting with one of these. */
       pathPrefixes: z
         .array(pathPrefix)

@@ -8,14 +8,7 @@ import type { BootClock } from '../../domain/clock.ts';
 import { NetEventTypeId } from '../../domain/layout/net.ts';
 import { type BpfObject, bytes, u32 } from '../../ebpf/index.ts';
 import { AgentError } from '../errors.ts';
-import {
-  checkWakeup,
-  pollIntervalMs,
-  type RingDelivery,
-  ringBufferBytes,
-  ringDelivery,
-  wakeupBytes,
-} from './config-schema.ts';
+import { checkWakeup, type RingDelivery, ringDelivery, ringMonitorFields } from './config-schema.ts';
 import { defineMonitor } from './definition.ts';
 import { RingMonitor, type RingMonitorDeps } from './ring-monitor.ts';
 
@@ -72,10 +65,7 @@ export const netDefinition = defineMonitor({
   name: 'net',
   config: z
     .object({
-      enabled: z.boolean().default(true),
-      ringBufferBytes: ringBufferBytes(4 << 20),
-      wakeupBytes: wakeupBytes(),
-      pollIntervalMs: pollIntervalMs(),
+      ...ringMonitorFields(4 << 20),
       /** Never report the agent's own connections and sends (alert delivery, API clients). */
       excludeSelf: z.boolean().default(true),
     })

@@ -5,11 +5,9 @@ import { EventTypeId } from '../../domain/layout/process.ts';
 import {
   attachOverrides,
   checkWakeup,
-  pollIntervalMs,
   type RingDelivery,
-  ringBufferBytes,
   ringDelivery,
-  wakeupBytes,
+  ringMonitorFields,
 } from './config-schema.ts';
 import { defineMonitor } from './definition.ts';
 import { RingMonitor, type RingMonitorDeps } from './ring-monitor.ts';
@@ -58,10 +56,7 @@ export const processDefinition = defineMonitor({
   name: 'process',
   config: z
     .object({
-      enabled: z.boolean().default(true),
-      ringBufferBytes: ringBufferBytes(4 << 20),
-      wakeupBytes: wakeupBytes(),
-      pollIntervalMs: pollIntervalMs(),
+      ...ringMonitorFields(4 << 20),
       attach: attachOverrides(),
     })
     .strict()
