@@ -36,7 +36,7 @@ export interface SoakResult {
   readonly slopeMiBPerMin: number | null;
   readonly cpuPercent: number | null;
   /** CPU of the agent's child processes (the rule runner) over the soak. */
-  readonly childCpuPercent: number | null;
+  readonly childCpuPercent: number;
   readonly events: number;
   readonly lost: number;
 }

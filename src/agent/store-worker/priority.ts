@@ -10,8 +10,6 @@
 import { setPriority } from 'node:os';
 
 export const STORE_WORKER_NICE = -5;
-/** The API's query worker (src/api/db/worker-main.ts). */
-export const API_WORKER_NICE = -5;
 
 /** Sets the calling thread's nice value; the reason when it cannot (no CAP_SYS_NICE). */
 export function raiseThreadPriority(nice: number = STORE_WORKER_NICE): string | undefined {

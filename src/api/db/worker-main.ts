@@ -5,7 +5,7 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
-import { API_WORKER_NICE, raiseThreadPriority } from '../../agent/store-worker/priority.ts';
+import { raiseThreadPriority } from '../../agent/store-worker/priority.ts';
 import { openDatabase } from '../../store/database.ts';
 import { asApiDbError } from './errors.ts';
 import { DB_OPS, type DbOpName } from './ops.ts';
@@ -16,8 +16,8 @@ if (!port) throw new Error('the API query worker runs as a worker thread');
 const { dbPath } = workerData as { dbPath: string };
 // Requests are short and an operator waits on each: under an event storm
 // that saturates the CPUs, an ordinary thread waits its turn behind the
-// workload's. Best effort, as for the store worker.
-raiseThreadPriority(API_WORKER_NICE);
+// workload's. The store worker's nice value, best effort as there.
+raiseThreadPriority();
 
 let db: DatabaseSync | undefined;
 function connection(): DatabaseSync {

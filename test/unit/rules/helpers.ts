@@ -54,10 +54,23 @@ export function insertOpen(
   return id;
 }
 
+export function insertConnect(
+  db: DatabaseSync,
+  fields: { remoteAddr: string; remotePort: number; timeUs?: number; comm?: string },
+): number {
+  const id = nextMax(db);
+  db.prepare(
+    `INSERT INTO net_events (id, time_us, type, pid, tid, ppid, uid, gid, cgroup_id, comm, family, protocol,
+       direction, local_addr, local_port, remote_addr, remote_port, owner_known)
+     VALUES (?, ?, 'tcp_connect', 4242, 4242, 1, 0, 0, 1, ?, 4, 'tcp', 'outbound', '10.0.0.1', 40000, ?, ?, 1)`,
+  ).run(id, fields.timeUs ?? Date.now() * 1000, fields.comm ?? 'curl', fields.remoteAddr, fields.remotePort);
+  return id;
+}
+
 function nextMax(db: DatabaseSync): number {
   const r = db
     .prepare(
-      'SELECT MAX((SELECT COALESCE(MAX(id),0) FROM process_events), (SELECT COALESCE(MAX(id),0) FROM file_events)) AS m',
+      'SELECT MAX((SELECT COALESCE(MAX(id),0) FROM process_events), (SELECT COALESCE(MAX(id),0) FROM file_events), (SELECT COALESCE(MAX(id),0) FROM net_events)) AS m',
     )
     .get() as { m: number };
   nextId = Math.max(nextId, r.m + 1);

@@ -7,7 +7,7 @@ import { loadRuleDirectories } from '../../../src/agent/detection/rule-file.ts';
 import { RuleRunner } from '../../../src/agent/detection/rule-runner.ts';
 import { projectRoot } from '../../../src/agent/paths.ts';
 import { withNewEventSources } from '../../../src/store/rule-catalog.ts';
-import { insertExec, insertOpen, tempDb } from './helpers.ts';
+import { insertConnect, insertExec, insertOpen, tempDb } from './helpers.ts';
 
 describe('starter rule pack', () => {
   const loaded = loadRuleDirectories([join(projectRoot(), 'rules')]);
@@ -69,5 +69,35 @@ describe('starter rule pack', () => {
       const bad = plan.map((p) => p.detail).filter((d) => unbounded.test(d));
       assert.deepEqual(bad, [], `${c.rule.id}: ${plan.map((p) => p.detail).join('; ')}`);
     }
+  });
+
+  test('rare-outbound-port: a destination on a rare port not contacted in a day, and only that', async () => {
+    const { checked: c } = loaded.rules.find((r) => r.checked.rule.id === 'rare-outbound-port')!;
+    const nowUs = Date.now() * 1000;
+    const day = 86_400_000_000;
+    insertConnect(ctx.db, { remoteAddr: '10.9.9.9', remotePort: 4444, timeUs: nowUs - 2 * day });
+    const watermark = insertConnect(ctx.db, {
+      remoteAddr: '10.9.9.8',
+      remotePort: 4444,
+      timeUs: nowUs - day / 24,
+    });
+    insertConnect(ctx.db, { remoteAddr: '10.9.9.9', remotePort: 4444 }); // last seen two days ago
+    insertConnect(ctx.db, { remoteAddr: '10.9.9.8', remotePort: 4444 }); // seen an hour ago
+    insertConnect(ctx.db, { remoteAddr: '10.9.9.7', remotePort: 443 }); // a usual port
+    insertConnect(ctx.db, { remoteAddr: '10.9.9.6', remotePort: 5555 }); // never seen
+    const [r] = await runner.run([
+      {
+        ruleId: c.rule.id,
+        sql: withNewEventSources(c.rule.query, c.query.newSources, c.query.hasWith),
+        fromId: watermark,
+        nowUs,
+        maxRows: 100,
+      },
+    ]);
+    assert.ok(r?.ok, r && !r.ok ? r.error : 'no result');
+    assert.deepEqual(r.rows.map((x) => `${x.remote_addr}:${x.remote_port}`).sort(), [
+      '10.9.9.6:5555',
+      '10.9.9.9:4444',
+    ]);
   });
 });
