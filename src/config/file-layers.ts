@@ -63,7 +63,17 @@ export function findConfigFile(dir: string): { path?: string; problem?: ConfigPr
   return found[0] ? { path: found[0] } : {};
 }
 
+/** Never throws: a parser's own exception (an alias bomb, a stack overflow) is a problem like a syntax error. */
 function parseText(path: string, text: string): ParseResult {
+  try {
+    return parseByFormat(path, text);
+  } catch (err) {
+    const message = err instanceof RangeError ? 'the file nests too deeply to read' : (err as Error).message;
+    return { ok: false, message: message.split('\n')[0] ?? String(err) };
+  }
+}
+
+function parseByFormat(path: string, text: string): ParseResult {
   switch (formatOf(path)) {
     case 'JSON':
       return parseJsonText(text);

@@ -3,7 +3,7 @@
  * scanner (the runtime's own message does not always say where).
  */
 import { type ParseResult, positionOf } from './parsed-file.ts';
-import { yamlLocator } from './yaml-text.ts';
+import { yamlDuplicateKey, yamlLocator } from './yaml-text.ts';
 
 class Stop {
   readonly at: number;
@@ -130,11 +130,17 @@ export function jsonSyntaxError(text: string): { at: number; message: string } |
 }
 
 export function parseJsonText(text: string): ParseResult {
+  let data: unknown;
   try {
-    return { ok: true, data: JSON.parse(text), locate: yamlLocator(text) };
+    data = JSON.parse(text);
   } catch (err) {
     const found = jsonSyntaxError(text);
     if (!found) return { ok: false, message: (err as Error).message };
     return { ok: false, message: found.message, position: positionOf(text, found.at) };
   }
+  // JSON.parse keeps the last of two equal keys silently; a config that says
+  // one thing twice is refused, so what is read is what the file shows.
+  const dup = yamlDuplicateKey(text);
+  if (dup) return { ok: false, ...dup };
+  return { ok: true, data, locate: yamlLocator(text) };
 }

@@ -33,7 +33,10 @@ export function parseYamlText(text: string): ParseResult {
   const err = doc.errors[0];
   if (err) {
     // The first line, without the "at line L, column C:" the position already says.
-    const message = (err.message.split('\n')[0] ?? err.code).replace(/ at line \d+, column \d+:?$/, '');
+    const first = (err.message.split('\n')[0] ?? err.code).replace(/ at line \d+, column \d+:?$/, '');
+    // Where the stack ran out depends on the stack's size, not on the file.
+    if (first.includes('Maximum call stack')) return { ok: false, message: 'the document nests too deeply to read' };
+    const message = first;
     const pos = err.linePos?.[0];
     return { ok: false, message, ...(pos ? { position: { line: pos.line, column: pos.col } } : {}) };
   }
@@ -45,4 +48,20 @@ export function yamlLocator(text: string): Locate {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false });
   return locator(doc.contents, lines);
+}
+
+/** The first key written twice in one mapping (JSON text, which YAML reads too). */
+export function yamlDuplicateKey(text: string): { message: string; position?: { line: number; column: number } } | undefined {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true });
+  const err = doc.errors.find((e) => e.code === 'DUPLICATE_KEY');
+  if (!err) return undefined;
+  const pos = err.linePos?.[0];
+  const quoted = /"((?:[^"\\]|\\.)*)"/y;
+  quoted.lastIndex = err.pos[0];
+  const key = quoted.exec(text)?.[1];
+  return {
+    message: `duplicate key${key !== undefined ? ` "${key}"` : ''}: each key may appear once in an object`,
+    ...(pos ? { position: { line: pos.line, column: pos.col } } : {}),
+  };
 }

@@ -18,10 +18,14 @@ export interface RunningAgent {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function startAgent(args: readonly string[], timeoutMs = 15_000): Promise<RunningAgent> {
+export function startAgent(
+  args: readonly string[],
+  timeoutMs = 15_000,
+  env: NodeJS.ProcessEnv = {},
+): Promise<RunningAgent> {
   const child = spawn(BIN, ['agent', ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: testEnv(),
+    env: { ...testEnv(), ...env },
   });
   let err = '';
   child.stderr?.setEncoding('utf8');

@@ -6,7 +6,14 @@ import { formatProblem } from '../../config/problem.ts';
 
 /** Re-reads every layer; a configuration with problems is refused and the running one stays. */
 async function reloadConfig(agent: Agent, opts: ResolveOptions, log: (line: string) => void): Promise<void> {
-  const r = explainConfig(opts);
+  let r: ReturnType<typeof explainConfig>;
+  try {
+    r = explainConfig(opts);
+  } catch (err) {
+    // A reload never takes the agent down, whatever the files hold.
+    log(`SIGHUP: new configuration rejected (${(err as Error).message}); still running on the previous one`);
+    return;
+  }
   if (!r.ok) {
     log(
       `SIGHUP: new configuration rejected (${r.problems.length === 1 ? '1 problem' : `${r.problems.length} problems`}); still running on the previous one:`,
