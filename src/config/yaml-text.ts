@@ -35,7 +35,8 @@ export function parseYamlText(text: string): ParseResult {
     // The first line, without the "at line L, column C:" the position already says.
     const first = (err.message.split('\n')[0] ?? err.code).replace(/ at line \d+, column \d+:?$/, '');
     // Where the stack ran out depends on the stack's size, not on the file.
-    if (first.includes('Maximum call stack')) return { ok: false, message: 'the document nests too deeply to read' };
+    if (first.includes('Maximum call stack'))
+      return { ok: false, message: 'the document nests too deeply to read' };
     const message = first;
     const pos = err.linePos?.[0];
     return { ok: false, message, ...(pos ? { position: { line: pos.line, column: pos.col } } : {}) };
@@ -51,7 +52,9 @@ export function yamlLocator(text: string): Locate {
 }
 
 /** The first key written twice in one mapping (JSON text, which YAML reads too). */
-export function yamlDuplicateKey(text: string): { message: string; position?: { line: number; column: number } } | undefined {
+export function yamlDuplicateKey(
+  text: string,
+): { message: string; position?: { line: number; column: number } } | undefined {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true });
   const err = doc.errors.find((e) => e.code === 'DUPLICATE_KEY');

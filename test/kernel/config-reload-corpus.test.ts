@@ -32,7 +32,8 @@ describe('SIGHUP with a broken configuration', { skip: kernelSkip }, () => {
   });
 
   const clearConfig = (): void => {
-    for (const n of ['config.yaml', 'config.yml', 'config.json', 'config.toml']) rmSync(join(dir, n), { force: true });
+    for (const n of ['config.yaml', 'config.yml', 'config.json', 'config.toml'])
+      rmSync(join(dir, n), { force: true });
   };
   const execs = (marker: string): number => {
     const conn = new DatabaseSync(db, { readOnly: true });
@@ -47,7 +48,8 @@ describe('SIGHUP with a broken configuration', { skip: kernelSkip }, () => {
       conn.close();
     }
   };
-  const rejections = (): number => (agent?.stderr().match(/SIGHUP: new configuration rejected/g) ?? []).length;
+  const rejections = (): number =>
+    (agent?.stderr().match(/SIGHUP: new configuration rejected/g) ?? []).length;
 
   test('each corpus file is refused and capture goes on', { timeout: 180_000 }, async () => {
     assert.ok(FILES.includes('alias-bomb.yaml') && FILES.includes('json-duplicate-key.json'));
