@@ -7,6 +7,7 @@ import { BootClock } from '../domain/clock.ts';
 import type { DecoderSpec } from '../domain/decode/registry.ts';
 import { Kernel, nativeBridge } from '../ebpf/index.ts';
 import { reconcileAtStart } from '../manager/startup.ts';
+import { openDatabase } from '../store/database.ts';
 import type { Config } from './config.ts';
 import { DetectionEngine } from './detection/engine.ts';
 import { firstBlocker, hostChecks, kernelChecks } from './doctor.ts';
@@ -68,6 +69,13 @@ export class Agent {
     const kBlocker = firstBlocker(kernelChecks(kernel));
     if (kBlocker) throw new AgentError('PREFLIGHT', `${kBlocker.name}: ${kBlocker.detail} — ${kBlocker.fix}`);
     mkdirSync(this.#config.runtimeDir, { recursive: true, mode: 0o700 });
+    // The database first: one that cannot be opened, or is damaged, stops the
+    // start here with one message, before every component says it in turn.
+    try {
+      openDatabase(this.#config.database).close();
+    } catch (err) {
+      throw new AgentError('DATABASE', (err as Error).message);
+    }
     reconcileAtStart(bridge, this.#config, this.#io.log);
     // Enforcement first: rules are in force before capture starts.
     this.#enforcement = startEnforcement(bridge, this.#config, this.#io.log);
@@ -185,6 +193,7 @@ export class Agent {
         stored: c?.stored ?? 0,
         queued: c?.queued ?? 0,
         queueDropped: c?.queueDropped ?? 0,
+        unwritten: c?.unwritten ?? 0,
         writeFailures: c?.writeFailures ?? 0,
         ...(c ? { latencyMs: c.latencyMs } : {}),
         ...(c?.lastError ? { lastError: c.lastError } : {}),
@@ -215,6 +224,7 @@ export class Agent {
       kernelDrops: mons.reduce((a, m) => a + m.kernelDrops, 0),
       missedRuns: mons.reduce((a, m) => a + (m.counters?.missedRuns ?? 0), 0),
       queueDropped: c?.queueDropped ?? 0,
+      unwritten: c?.unwritten ?? 0,
       writeFailures: c?.writeFailures ?? 0,
     };
   }

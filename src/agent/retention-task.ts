@@ -4,13 +4,27 @@ import { parseDurationMs } from '../domain/time-spec.ts';
 import { Retention } from '../store/retention.ts';
 import type { Config } from './config.ts';
 
+export interface RetentionTask {
+  readonly retention: Retention;
+  readonly timer: NodeJS.Timeout;
+  /** Runs retention now (unless it is running): the store has outgrown its size budget. */
+  readonly kick: () => void;
+}
+
+/** retention.maxSizeMiB in bytes; undefined when there is no size limit. */
+export function maxBytesOf(cfg: Config['retention']): number | undefined {
+  return cfg.maxSizeMiB === 0 ? undefined : cfg.maxSizeMiB * 1024 * 1024;
+}
+
+/** `mainLimit`: what the database's live pages may take (the size budget less the WAL's share). */
 export function scheduleRetention(
   db: DatabaseSync,
   cfg: Config['retention'],
   stopped: () => boolean,
-): { retention: Retention; timer: NodeJS.Timeout } | undefined {
+  mainLimit: number | undefined,
+): RetentionTask | undefined {
   const maxAgeSeconds = cfg.maxAge === '0' ? undefined : parseDurationMs(cfg.maxAge) / 1000;
-  const maxBytes = cfg.maxSizeMiB === 0 ? undefined : cfg.maxSizeMiB * 1024 * 1024;
+  const maxBytes = mainLimit;
   if (maxAgeSeconds === undefined && maxBytes === undefined) return undefined;
   const retention = new Retention(db, {
     ...(maxAgeSeconds !== undefined ? { maxAgeSeconds } : {}),
@@ -29,5 +43,5 @@ export function scheduleRetention(
     next();
   };
   run();
-  return { retention, timer: setInterval(run, cfg.intervalSeconds * 1000) };
+  return { retention, timer: setInterval(run, cfg.intervalSeconds * 1000), kick: run };
 }

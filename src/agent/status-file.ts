@@ -23,6 +23,8 @@ export interface StatusSnapshot {
     readonly stored: number;
     readonly queued: number;
     readonly queueDropped: number;
+    /** Events never written: still queued at stop, or the database was damaged. */
+    readonly unwritten?: number;
     readonly writeFailures: number;
     readonly lastError?: string;
     /** Kernel timestamp to committed row, since the agent started. */

@@ -4,7 +4,7 @@
  * failure surfaces as a StoreError with a code, never a raw SQLite error.
  */
 
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { LATEST_SCHEMA_VERSION, migrate, newerSchemaError, schemaVersion } from './migrations.ts';
@@ -12,6 +12,8 @@ import { StoreError, sqliteMessage } from './store-error.ts';
 
 export interface OpenOptions {
   readonly readOnly?: boolean;
+  /** The file was checked for damage by this process already (the agent's start-up check). */
+  readonly checked?: boolean;
 }
 
 /** WAL pages (4 KiB) written between automatic checkpoints. */
@@ -21,10 +23,10 @@ export const WAL_CHECKPOINT_PAGES = 16384;
 export const BUSY_TIMEOUT_MS = 5000;
 
 export function openDatabase(path: string, options: OpenOptions = {}): DatabaseSync {
-  return options.readOnly ? openReadOnly(path) : openWritable(path);
+  return options.readOnly ? openReadOnly(path) : openWritable(path, options.checked ?? false);
 }
 
-function openWritable(path: string): DatabaseSync {
+function openWritable(path: string, checked: boolean): DatabaseSync {
   if (path !== ':memory:') {
     try {
       // 0o700: events name every command line on the host; they are not for other users.
@@ -35,7 +37,14 @@ function openWritable(path: string): DatabaseSync {
       });
     }
   }
+  if (path !== ':memory:') createPrivate(path);
   const db = openOrWrap(path, false);
+  try {
+    if (!checked) refuseDamaged(db, path);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   try {
     // Incremental auto-vacuum (effective on a new file only) lets retention hand freed pages back.
     db.exec('PRAGMA auto_vacuum = INCREMENTAL');
@@ -60,6 +69,52 @@ function openWritable(path: string): DatabaseSync {
     throw err;
   }
   return db;
+}
+
+/**
+ * The database names every command line on the host: it is created 0600, and
+ * SQLite gives its -wal and -shm files the same mode. Files an older version
+ * left readable by others are made private.
+ */
+function createPrivate(path: string): void {
+  try {
+    closeSync(openSync(path, 'a', 0o600));
+    for (const f of [path, `${path}-wal`, `${path}-shm`]) {
+      if (existsSync(f) && (statSync(f).mode & 0o077) !== 0) chmodSync(f, 0o600);
+    }
+  } catch (err) {
+    throw new StoreError('DB_OPEN', `cannot create database ${path}: ${sqliteMessage(err)}`, { cause: err });
+  }
+}
+
+/**
+ * Files up to this size get a full quick_check at open. It reads every page
+ * and walks every index, which takes seconds per hundred MiB; a larger file
+ * gets the cheap checks (header, schema, each table's last page, read by the
+ * writer's start), and a write that meets a damaged page stops all writing.
+ */
+export const QUICK_CHECK_MAX_BYTES = 32 * 1024 * 1024;
+
+/** A damaged file is refused before anything is written to it: writing would spread the damage. */
+function refuseDamaged(db: DatabaseSync, path: string): void {
+  let problems: string[];
+  const size = path === ':memory:' ? 0 : statSync(path).size;
+  const check =
+    size <= QUICK_CHECK_MAX_BYTES ? 'PRAGMA quick_check(3)' : "SELECT 'ok' FROM sqlite_schema LIMIT 1";
+  try {
+    const rows = db.prepare(check).all() as Record<string, unknown>[];
+    if (rows.length === 0) rows.push({ ok: 'ok' });
+    problems = rows.map((r) =>
+      String(Object.values(r)[0]).replace('*** in database main ***', '').replace(/\s+/g, ' ').trim(),
+    );
+  } catch (err) {
+    problems = [sqliteMessage(err)];
+  }
+  if (problems.length === 1 && problems[0] === 'ok') return;
+  throw new StoreError(
+    'DB_CORRUPT',
+    `database ${path} is damaged (${problems.join('; ')}); bpfwarden will not write to it. Move it aside (its rows may still be read with: sqlite3 ${path} .recover) and start again, or pass --db`,
+  );
 }
 
 function openReadOnly(path: string): DatabaseSync {

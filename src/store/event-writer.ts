@@ -32,6 +32,8 @@ export interface EventWriterStats {
   readonly rowsRejected: number;
   readonly lastError: string | undefined;
   readonly queued: number;
+  /** Events given up at stop: still queued, and the store would not take them. */
+  readonly unwritten: number;
 }
 
 export const DEFAULT_MAX_QUEUE = 200_000;
@@ -55,6 +57,7 @@ export class EventWriter {
   #queue: BpfEvent[] = [];
   #head = 0;
   #nextId: number;
+  #lastFailureCode: number | undefined;
   readonly #stats: Mutable<EventWriterStats>;
   /** Rows committed per event type; `#pending` holds the open transaction's until it commits. */
   readonly #byType = new Map<string, number>();
@@ -95,6 +98,7 @@ export class EventWriter {
       writeFailures: 0,
       rowsRejected: 0,
       lastError: undefined,
+      unwritten: 0,
       get queued() {
         return writer.queued;
       },
@@ -174,6 +178,7 @@ export class EventWriter {
       if (isIdCollision(err)) this.#resyncIds();
       this.#stats.writeFailures++;
       this.#stats.lastError = sqliteMessage(err);
+      this.#lastFailureCode = sqlitePrimaryCode(err);
       return 0;
     }
     this.#nextId = id;
@@ -195,6 +200,20 @@ export class EventWriter {
     this.batchRows.record(written);
     this.commitUs.record(this.#stats.lastBatchMs * 1000);
     return written;
+  }
+
+  /** SQLite's primary result code of the last failed write (13 = SQLITE_FULL, 11 = SQLITE_CORRUPT). */
+  get lastFailureCode(): number | undefined {
+    return this.#lastFailureCode;
+  }
+
+  /** Gives up what is still queued (at stop, when flushes keep failing); returns how many, now counted. */
+  abandon(): number {
+    const n = this.queued;
+    this.#stats.unwritten += n;
+    this.#queue = [];
+    this.#head = 0;
+    return n;
   }
 
   #resyncIds(): void {

@@ -78,6 +78,24 @@ export class Retention {
     }
   }
 
+  /**
+   * Deletes the oldest chunk whatever the size says: the disk is full and the
+   * newest events are worth more than the oldest. Returns rows deleted.
+   */
+  makeRoom(): number {
+    const chunk = this.#policy.chunkRows ?? 5000;
+    try {
+      const deleted = this.#deleteOldest(chunk);
+      this.stats.deletedBySize += deleted;
+      this.#db.exec('PRAGMA incremental_vacuum');
+      return deleted;
+    } catch (err) {
+      this.stats.failures++;
+      this.stats.lastError = sqliteMessage(err);
+      return 0;
+    }
+  }
+
   #deleteOlder(table: string, cutoffUs: number, chunk: number): number {
     const r = this.#db
       .prepare(

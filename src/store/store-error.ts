@@ -7,6 +7,7 @@ export type StoreErrorCode =
   | 'DB_OPEN'
   | 'DB_NOT_FOUND'
   | 'DB_SCHEMA'
+  | 'DB_CORRUPT'
   | 'DB_MIGRATION'
   | 'DB_QUERY'
   | 'BAD_FILTER';

@@ -32,6 +32,8 @@ export interface StoreCounters {
   readonly queued: number;
   /** Events lost in userspace: the store queue was full, or the worker fell behind. */
   readonly queueDropped: number;
+  /** Events never written: still queued at stop (or the database was damaged) while writes kept failing. */
+  readonly unwritten: number;
   readonly writeFailures: number;
   readonly lastError?: string;
   readonly latencyMs: LatencySummary;

@@ -1,53 +1,41 @@
 /** The store in the agent's own thread: simplest, for small hosts and tests. */
-import type { DatabaseSync } from 'node:sqlite';
-import { openDatabase } from '../../store/database.ts';
-import { EventWriter } from '../../store/event-writer.ts';
 import type { Config } from '../config.ts';
-import { Pipeline } from '../pipeline.ts';
-import { scheduleRetention } from '../retention-task.ts';
 import type { StoreBackend, StoreCounters } from './backend.ts';
+import { StoreCore } from './store-core.ts';
 
 const ms = (us: number): number => Math.round(us / 100) / 10;
 
 export class InProcessStore implements StoreBackend {
-  readonly #db: DatabaseSync;
-  readonly #writer: EventWriter;
-  readonly #pipeline: Pipeline;
-  readonly #retention: ReturnType<typeof scheduleRetention>;
-  #stopped = false;
+  readonly #core: StoreCore;
 
   constructor(config: Config, log: (line: string) => void) {
-    this.#db = openDatabase(config.database);
-    this.#writer = new EventWriter(this.#db, { maxQueue: config.store.maxQueue });
-    this.#pipeline = new Pipeline(this.#writer, {
-      flushIntervalMs: config.store.flushIntervalMs,
-      onWriteError: (msg) => log(`store write failed (will retry): ${msg}`),
-    });
-    this.#pipeline.start();
-    this.#retention = scheduleRetention(this.#db, config.retention, () => this.#stopped);
+    this.#core = new StoreCore(config, log);
+    this.#core.start();
   }
 
   get sink(): StoreBackend['sink'] {
-    return this.#pipeline.sink;
+    return this.#core.pipeline.sink;
   }
 
   counters(): StoreCounters {
-    const s = this.#writer.stats;
-    const h = this.#writer.latencyUs;
-    const r = this.#retention?.retention.stats;
+    const w = this.#core.writer;
+    const s = w.stats;
+    const h = w.latencyUs;
+    const r = this.#core.retention?.stats;
     return {
       stored: s.rowsWritten,
       queued: s.queued,
       queueDropped: s.queueDropped,
+      unwritten: s.unwritten,
       writeFailures: s.writeFailures,
       ...(s.lastError ? { lastError: s.lastError } : {}),
       latencyMs: { p50: ms(h.quantile(0.5)), p99: ms(h.quantile(0.99)), max: ms(h.max), count: h.count },
-      rowsByType: this.#writer.rowsByType(),
+      rowsByType: w.rowsByType(),
       rowsRejected: s.rowsRejected,
       histograms: {
         latencyUs: h.snapshot(),
-        batchRows: this.#writer.batchRows.snapshot(),
-        commitUs: this.#writer.commitUs.snapshot(),
+        batchRows: w.batchRows.snapshot(),
+        commitUs: w.commitUs.snapshot(),
       },
       retention: {
         deletedByAge: r?.deletedByAge ?? 0,
@@ -62,12 +50,7 @@ export class InProcessStore implements StoreBackend {
   }
 
   stop(): Promise<void> {
-    if (!this.#stopped) {
-      this.#stopped = true;
-      if (this.#retention) clearInterval(this.#retention.timer);
-      this.#pipeline.stop();
-      this.#db.close();
-    }
+    this.#core.stop();
     return Promise.resolve();
   }
 }

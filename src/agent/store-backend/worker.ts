@@ -44,6 +44,7 @@ export class WorkerStore implements StoreBackend {
       stored: s.store.rowsWritten,
       queued: s.store.queued,
       queueDropped: s.store.queueDropped + s.inFlightDropped,
+      unwritten: s.store.unwritten,
       writeFailures: s.store.writeFailures,
       ...(s.failed || s.store.lastError ? { lastError: s.failed ?? s.store.lastError } : {}),
       latencyMs: s.latencyMs,

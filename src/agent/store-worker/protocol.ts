@@ -37,6 +37,7 @@ export interface WorkerStats {
     readonly batches: number;
     readonly queued: number;
     readonly queueDropped: number;
+    readonly unwritten: number;
     readonly writeFailures: number;
     readonly lastError?: string;
     readonly rowsRejected?: number;

@@ -20,7 +20,7 @@ export const WORKER_YOUNG_GENERATION_MB = 8;
 const EMPTY: WorkerStats = {
   processedBatches: 0,
   monitors: [],
-  store: { rowsWritten: 0, batches: 0, queued: 0, queueDropped: 0, writeFailures: 0 },
+  store: { rowsWritten: 0, batches: 0, queued: 0, queueDropped: 0, unwritten: 0, writeFailures: 0 },
   latencyMs: { p50: 0, p99: 0, max: 0, count: 0 },
   retention: { deletedByAge: 0, deletedBySize: 0, failures: 0 },
 };

@@ -5,11 +5,7 @@
  */
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { BootClock } from '../../domain/clock.ts';
-import { openDatabase } from '../../store/database.ts';
-import { EventWriter } from '../../store/event-writer.ts';
-import type { Retention } from '../../store/retention.ts';
-import { Pipeline } from '../pipeline.ts';
-import { scheduleRetention } from '../retention-task.ts';
+import { StoreCore } from '../store-backend/store-core.ts';
 import { BatchIngest } from './batch-ingest.ts';
 import { raiseThreadPriority } from './priority.ts';
 import type { FromWorker, ToWorker, WorkerInit, WorkerStats } from './protocol.ts';
@@ -29,23 +25,17 @@ const send = (m: FromWorker): void => port.postMessage(m);
 function run(init: WorkerInit): void {
   const notRaised = raiseThreadPriority();
   if (notRaised) send({ kind: 'log', line: `store worker keeps its scheduling priority: ${notRaised}` });
-  const db = openDatabase(init.database);
-  const writer = new EventWriter(db, { maxQueue: init.store.maxQueue });
-  const pipeline = new Pipeline(writer, {
-    flushIntervalMs: init.store.flushIntervalMs,
-    onWriteError: (msg) => send({ kind: 'log', line: `store write failed (will retry): ${msg}` }),
-  });
+  const core = new StoreCore(init, (line) => send({ kind: 'log', line }));
+  const { writer, pipeline } = core;
   const clock = new BootClock(BigInt(init.bootOffsetNs));
   const ingest = new BatchIngest(pipeline.sink, init.decoders, clock, (monitor, message, nth) => {
     if (nth <= ERROR_LINES) send({ kind: 'log', line: `monitor ${monitor}: undecodable record: ${message}` });
   });
-  let stopped = false;
   let processedBatches = 0;
-  const task = scheduleRetention(db, init.retention, () => stopped);
-  const retention: Retention | undefined = task?.retention;
 
   const stats = (): WorkerStats => {
     const s = writer.stats;
+    const retention = core.retention;
     const h = writer.latencyUs;
     const ms = (us: number): number => Math.round(us / 100) / 10;
     return {
@@ -56,6 +46,7 @@ function run(init: WorkerInit): void {
         batches: s.batches,
         queued: s.queued,
         queueDropped: s.queueDropped,
+        unwritten: s.unwritten,
         writeFailures: s.writeFailures,
         rowsRejected: s.rowsRejected,
         rowsByType: writer.rowsByType(),
@@ -75,7 +66,7 @@ function run(init: WorkerInit): void {
     };
   };
 
-  pipeline.start();
+  core.start();
   const statsTimer = setInterval(() => send({ kind: 'stats', stats: stats() }), STATS_MS);
   port.on('message', (m: ToWorker) => {
     switch (m.kind) {
@@ -87,12 +78,9 @@ function run(init: WorkerInit): void {
         clock.update(BigInt(m.bootOffsetNs));
         return;
       case 'stop':
-        stopped = true;
         clearInterval(statsTimer);
-        if (task) clearInterval(task.timer);
-        pipeline.stop();
+        core.stop();
         send({ kind: 'stopped', stats: stats() });
-        db.close();
         port.close();
         return;
     }

@@ -76,6 +76,7 @@ export function metricsSourceFromAgent(
                 stored: c.stored,
                 queued: c.queued,
                 queueDropped: c.queueDropped,
+                unwritten: c.unwritten,
                 writeFailures: c.writeFailures,
                 ...(c.rowsRejected !== undefined ? { rowsRejected: c.rowsRejected } : {}),
                 ...(c.rowsByType ? { rowsByType: c.rowsByType } : {}),

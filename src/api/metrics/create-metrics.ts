@@ -182,6 +182,12 @@ export function createMetrics(source: MetricsSource): Metrics {
     one((r) => r.store?.queueDropped),
   );
   counter(
+    'bpfwarden_store_unwritten_total',
+    'Events never written: still queued when the agent stopped, or the database was found damaged',
+    [],
+    one((r) => r.store?.unwritten),
+  );
+  counter(
     'bpfwarden_store_write_failures_total',
     'Store transactions that failed and were rolled back (their events stay queued and are retried)',
     [],

@@ -39,6 +39,7 @@ export interface StoreReading {
   readonly queued: number;
   /** Events lost in userspace (store queue full, or the worker fell behind). */
   readonly queueDropped: number;
+  readonly unwritten?: number;
   readonly writeFailures: number;
   readonly rowsRejected?: number;
   /** Rows committed per event type. */

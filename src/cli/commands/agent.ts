@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { Agent } from '../../agent/agent.ts';
 import { explainConfig, type ResolveOptions, resolveConfig } from '../../agent/config.ts';
+import { lostSummary } from '../../agent/status-line.ts';
 import { formatProblem } from '../../config/problem.ts';
 
 /** Re-reads every layer; a configuration with problems is refused and the running one stays. */
@@ -91,7 +92,7 @@ logged as needing a restart, and an invalid configuration is refused.`,
       log(`${sig}: stopping`);
       const t = await agent.stop();
       log(
-        `stopped: ${t.events} events captured, ${t.stored} stored, lost ${t.kernelDrops + t.queueDropped} (kernel ${t.kernelDrops}, queue ${t.queueDropped})${t.missedRuns ? `; ${t.missedRuns} program runs missed by the kernel (possible losses)` : ''}`,
+        `stopped: ${t.events} events captured, ${t.stored} stored, ${lostSummary(t)}${t.missedRuns ? `; ${t.missedRuns} program runs missed by the kernel (possible losses)` : ''}`,
       );
     });
 }

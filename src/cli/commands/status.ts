@@ -42,7 +42,7 @@ export function renderStatus(s: StatusSnapshot, color: boolean, nowMs: number): 
   const lines = [
     `agent      pid ${s.pid}, up ${formatUptime(up)}, status at ${formatLocalTime(s.updatedAtMs * 1000)}`,
     `database   ${s.database}`,
-    `store      ${s.store.stored} stored, ${s.store.queued} queued, ${s.store.queueDropped} dropped (queue full), ${s.store.writeFailures} write failures${s.store.lastError ? ` (last: ${s.store.lastError})` : ''}`,
+    `store      ${s.store.stored} stored, ${s.store.queued} queued, ${s.store.queueDropped} dropped (queue full)${s.store.unwritten ? `, ${s.store.unwritten} unwritten (never stored)` : ''}, ${s.store.writeFailures} write failures${s.store.lastError ? ` (last: ${s.store.lastError})` : ''}`,
     ...(s.store.latencyMs
       ? [
           `latency    kernel to stored: p50 ${s.store.latencyMs.p50} ms, p99 ${s.store.latencyMs.p99} ms, max ${s.store.latencyMs.max} ms over ${s.store.latencyMs.count} events`,

@@ -46,6 +46,20 @@ function withLock<T>(path: string, f: () => T): T {
   }
 }
 
+async function withLockAsync(path: string, f: () => Promise<void>): Promise<void> {
+  const other = openDatabase(path);
+  try {
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      await f();
+    } finally {
+      other.exec('ROLLBACK');
+    }
+  } finally {
+    other.close();
+  }
+}
+
 test('the timer flushes what the sink received, without waiting for a full batch', async (t) => {
   const { db, writer } = setup(t);
   const p = new Pipeline(writer, { flushIntervalMs: 20, flushAt: 1000 });
@@ -127,17 +141,20 @@ test('stop() retries a transient write failure so the tail is not lost', (t) => 
   p.stop();
   assert.equal(countEvents(db), 12);
   assert.equal(writer.stats.writeFailures, 2);
-  assert.equal(errors.length, 2, 'each failed flush reported');
+  assert.equal(errors.length, 1, 'a failing store is reported once, not per retry');
   assert.match(errors[0] ?? '', /locked|busy/i);
+  assert.equal(writer.stats.unwritten, 0);
 });
 
 test('a write failure is reported once per new failure, and the batch is kept for later', (t) => {
   const { db, path, writer } = setup(t);
   const errors: string[] = [];
+  const recovered: number[] = [];
   const p = new Pipeline(writer, {
     flushIntervalMs: 60_000,
     maxBatch: 5,
     onWriteError: (m) => errors.push(m),
+    onRecovered: (n) => recovered.push(n),
   });
   p.sink(events(12));
   withLock(path, () => {
@@ -147,14 +164,50 @@ test('a write failure is reported once per new failure, and the batch is kept fo
     assert.match(errors[0] ?? '', /database is locked/);
     assert.equal(writer.stats.writeFailures, 1);
     assert.equal(p.flush(), 0);
-    assert.equal(errors.length, 2, 'a second failing flush is a new failure');
+    assert.equal(errors.length, 1, 'a retry that fails again within the interval is not reported again');
   });
   assert.equal(writer.stats.queued, 12, 'nothing lost');
   assert.equal(p.flush(), 12);
-  assert.equal(errors.length, 2, 'a successful flush reports nothing');
+  assert.deepEqual(recovered, [2], 'the recovery is reported with the failures it ended');
+  assert.equal(errors.length, 1, 'a successful flush reports no failure');
   assert.equal(p.flush(), 0);
-  assert.equal(errors.length, 2, 'old failures are not reported again');
+  assert.equal(errors.length, 1, 'old failures are not reported again');
+  p.sink(events(1, 50));
+  withLock(path, () => assert.equal(p.flush(), 0));
+  assert.equal(errors.length, 2, 'a failure after a recovery is news');
   assert.equal(countEvents(db), 12);
+});
+
+test('a store that keeps failing is reported at most once per interval, with the count since', async (t) => {
+  const { path, writer } = setup(t);
+  const errors: string[] = [];
+  const p = new Pipeline(writer, {
+    flushIntervalMs: 60_000,
+    failureLogMs: 50,
+    onWriteError: (m) => errors.push(m),
+  });
+  p.sink(events(3));
+  await withLockAsync(path, async () => {
+    for (let i = 0; i < 20; i++) p.flush();
+    assert.equal(errors.length, 1);
+    await sleep(60);
+    p.flush();
+  });
+  assert.equal(errors.length, 2);
+  assert.match(errors[1] ?? '', /\(19 more failed writes since the last report\)/);
+});
+
+test('stop() counts and reports what it could not write', (t) => {
+  const { path, writer } = setup(t);
+  const lost: [number, string][] = [];
+  const p = new Pipeline(writer, { flushIntervalMs: 60_000, onUnwritten: (n, why) => lost.push([n, why]) });
+  p.sink(events(7));
+  withLock(path, () => assert.equal(p.stop(), 7));
+  assert.equal(writer.stats.unwritten, 7);
+  assert.equal(writer.stats.queued, 0);
+  assert.equal(lost.length, 1);
+  assert.equal(lost[0]?.[0], 7);
+  assert.match(lost[0]?.[1] ?? '', /locked/);
 });
 
 test('a failure on a timer flush reaches onWriteError too', async (t) => {

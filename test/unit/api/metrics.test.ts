@@ -100,6 +100,7 @@ function fixture(t: Parameters<typeof tempDir>[0]): Fixture {
     stored: writer.stats.rowsWritten,
     queued: 7,
     queueDropped: 11,
+    unwritten: 5,
     writeFailures: 2,
     rowsRejected: writer.stats.rowsRejected,
     rowsByType: writer.rowsByType(),

@@ -26,6 +26,7 @@ export const Status = z
       stored: z.number().int(),
       queued: z.number().int(),
       queueDropped: z.number().int(),
+      unwritten: z.number().int().optional(),
       writeFailures: z.number().int(),
     }),
     retention: z.looseObject({
