@@ -67,9 +67,6 @@ describe('agent start-up errors', { skip: kernelSkip }, () => {
     const r = agent(`${config}/x.db`);
     assert.equal(r.status, 1);
     assert.equal(r.lines.length, 1, r.lines.join('\n'));
-    assert.match(
-      r.lines[0] ?? '',
-      /cannot create (directory for )?database .*config\.yaml\/x\.db/,
-    );
+    assert.match(r.lines[0] ?? '', /cannot create (directory for )?database .*config\.yaml\/x\.db/);
   });
 });
