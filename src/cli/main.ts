@@ -3,7 +3,20 @@ import { CommanderError } from 'commander';
 import { describeError, ExitCode } from './errors.ts';
 import { buildProgram } from './program.ts';
 
+/**
+ * A reader that stops early (`| head -1`) closes the pipe: the command ends
+ * quietly with exit 0, as other tools do, instead of an unhandled EPIPE.
+ */
+function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 async function main(argv: string[]): Promise<void> {
+  quietOnClosedPipe(process.stdout);
+  quietOnClosedPipe(process.stderr);
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {
