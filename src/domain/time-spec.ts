@@ -69,7 +69,13 @@ export function parseTimeSpec(s: string, nowUs: number): number {
     throw new TimeSpecError(s, TIME_FORMS);
   }
   const ms = tryParseDurationMs(t);
-  if (ms !== undefined) return Math.round(nowUs - ms * 1000);
+  if (ms !== undefined) {
+    const us = Math.round(nowUs - ms * 1000);
+    // Before the Unix epoch is before any event; so far back is a typo, said plainly.
+    if (us < 0)
+      throw new TimeSpecError(s, `a duration that reaches back no further than 1970 (${DURATION_FORMS})`);
+    return us;
+  }
   const abs = tryParseIso(t);
   if (abs !== undefined) return abs;
   throw new TimeSpecError(s, TIME_FORMS);

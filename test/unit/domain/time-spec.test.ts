@@ -88,7 +88,8 @@ test('property: a duration is the sum of its parts', () => {
       const text = parts.map(([n, u]) => `${n}${u}`).join('');
       const expected = parts.reduce((sum, [n, u]) => sum + n * unitMs[u], 0);
       assert.equal(parseDurationMs(text), expected);
-      assert.equal(parseTimeSpec(text, NOW_US), NOW_US - expected * 1000);
+      if (expected * 1000 <= NOW_US) assert.equal(parseTimeSpec(text, NOW_US), NOW_US - expected * 1000);
+      else assert.throws(() => parseTimeSpec(text, NOW_US), TimeSpecError);
     }),
   );
 });
@@ -141,5 +142,16 @@ test('property: arbitrary strings either parse to a finite number or throw BAD_T
         assert.equal(err.code, 'BAD_TIME');
       }
     }),
+  );
+});
+
+test('a duration reaching back before 1970 is refused with the forms, not an internal name', () => {
+  assert.throws(
+    () => parseTimeSpec('99999999999999d', Date.now() * 1000),
+    (err: unknown) =>
+      err instanceof TimeSpecError &&
+      /invalid time "99999999999999d": expected a duration that reaches back no further than 1970/.test(
+        err.message,
+      ),
   );
 });
