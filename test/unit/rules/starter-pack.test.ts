@@ -100,4 +100,31 @@ describe('starter rule pack', () => {
       '10.9.9.9:4444',
     ]);
   });
+  test('memfd-exec: the filenames and comm the kernel records for a fileless exec, and only those', async () => {
+    const { checked: c } = loaded.rules.find((r) => r.checked.rule.id === 'memfd-exec')!;
+    const watermark = insertExec(ctx.db, { filename: '/usr/bin/true', comm: 'true' });
+    // As stored from python3 os.execve(memfd, ...) and os.execve('/proc/self/fd/3', ...).
+    const hits = [
+      insertExec(ctx.db, { filename: '/dev/fd/3', comm: 'memfd:bwfileles' }),
+      insertExec(ctx.db, { filename: '/proc/self/fd/3', comm: '3' }),
+      insertExec(ctx.db, { filename: '/proc/4242/fd/7', comm: '7' }),
+      insertExec(ctx.db, { filename: '/usr/bin/x', comm: 'memfd:x' }),
+    ];
+    insertExec(ctx.db, { filename: '/usr/bin/fdisk', comm: 'fdisk' });
+    insertExec(ctx.db, { filename: '/proc/self/exe', comm: 'exe' });
+    const [r] = await runner.run([
+      {
+        ruleId: c.rule.id,
+        sql: withNewEventSources(c.rule.query, c.query.newSources, c.query.hasWith),
+        fromId: watermark,
+        nowUs: Date.now() * 1000,
+        maxRows: 100,
+      },
+    ]);
+    assert.ok(r?.ok, r && !r.ok ? r.error : 'no result');
+    assert.deepEqual(
+      r.rows.map((x) => Number(x.id)),
+      hits,
+    );
+  });
 });
