@@ -61,7 +61,7 @@ export async function startInterfaces(
       ...(opts.firewall ? { firewall: opts.firewall } : {}),
     };
     try {
-      const api = await startApi(config.api, config.runtimeDir, deps);
+      const api = await startApi(config.api, config.runtimeDir, deps, { log });
       closers.unshift(() => api.close());
       addresses.push(...[api.socket, api.tcp].filter((a): a is string => a !== undefined));
     } catch (err) {

@@ -38,7 +38,7 @@ export async function startApi(
   config: ApiConfig,
   runtimeDir: string,
   deps: ApiDeps,
-  extra: Pick<BuildOptions, 'extraRoutes'> = {},
+  extra: Pick<BuildOptions, 'extraRoutes' | 'log'> = {},
 ): Promise<ApiListeners> {
   const apps: FastifyInstance[] = [];
   const closeAll = async (): Promise<void> => {

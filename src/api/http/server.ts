@@ -14,7 +14,7 @@ import {
 } from 'fastify-type-provider-zod';
 import { requireBearer } from './auth.ts';
 import type { ApiDeps } from './deps.ts';
-import { installErrorHandler } from './errors.ts';
+import { clientErrorHandler, frameworkErrors, installErrorHandler, installJsonParser } from './errors.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { eventRoutes } from './routes/events.ts';
 import { firewallRoutes } from './routes/firewall.ts';
@@ -31,6 +31,8 @@ export interface BuildOptions {
   /** Extra route sets (program manager, enforcement) registered with the same conventions. */
   readonly extraRoutes?: readonly ((app: FastifyInstance, deps: ApiDeps) => void)[];
   readonly logger?: boolean;
+  /** The agent's log: requests that fail with a 500 are logged here, one line each. */
+  readonly log?: (line: string) => void;
   readonly bodyLimit?: number;
   readonly tls?: { readonly key: Buffer; readonly cert: Buffer };
   /** Sees every route as it is registered (tests check each one is in the OpenAPI document). */
@@ -41,16 +43,26 @@ export interface BuildOptions {
   }) => void;
 }
 
+/** Request ids unique across this process's listeners, so a logged 500 names one request. */
+let requestCount = 0;
+const nextRequestId = (): string => `r${(++requestCount).toString(36)}`;
+
 export async function buildApi(deps: ApiDeps, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true },
+    // A client-chosen id would make the log ambiguous.
+    requestIdHeader: false,
+    genReqId: nextRequestId,
+    clientErrorHandler,
+    frameworkErrors,
     ...(opts.tls ? { https: { key: opts.tls.key, cert: opts.tls.cert } } : {}),
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  installErrorHandler(app);
+  installErrorHandler(app, opts.log);
+  installJsonParser(app);
   const onRoute = opts.onRoute;
   if (onRoute) {
     app.addHook('onRoute', (r) => onRoute({ method: r.method, url: r.url, hidden: r.schema?.hide === true }));

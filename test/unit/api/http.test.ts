@@ -14,7 +14,7 @@ import { insertAlerts } from '../../../src/store/alerts-store.ts';
 import { openDatabase } from '../../../src/store/database.ts';
 import { EventWriter } from '../../../src/store/event-writer.ts';
 import { execEvent, exitEvent, T0_US, tempDir } from '../store/fixtures.ts';
-import { STATUS, startTestApi } from './support.ts';
+import { rawExchange, STATUS, startTestApi } from './support.ts';
 
 interface Page {
   events: { id: number; timeUs: number; type: string; pid: number; comm: string; filename?: string }[];
@@ -318,4 +318,85 @@ test('a TCP listener without a token is a configuration error', () => {
   const r = ApiConfigSchema.safeParse({ tcp: { port: 8080 } });
   assert.equal(r.success, false);
   assert.match(JSON.stringify(r.error?.issues), /TCP needs a bearer token/);
+});
+
+test('a 500 is logged once with the request id, method, route and error; the reply names the id', async (t) => {
+  const lines: string[] = [];
+  const api = await startTestApi(
+    t,
+    {
+      status: () => {
+        throw new Error('status source broke');
+      },
+    },
+    {},
+    { log: (l) => lines.push(l) },
+  );
+  const r = await api.get('/api/v1/status');
+  assert.equal(r.status, 500);
+  const e = r.json<ErrorReply>().error;
+  assert.equal(e.code, 'INTERNAL');
+  const id = /request (\S+)\)/.exec(e.message)?.[1];
+  assert.ok(id, e.message);
+  assert.equal(lines.length, 1, lines.join('\n'));
+  assert.match(
+    lines[0] ?? '',
+    new RegExp(`^API request ${id} GET /api/v1/status failed: Error: status source broke`),
+  );
+  assert.ok(!(lines[0] ?? '').includes('\n'));
+});
+
+test('errors before a route runs and of the body have the uniform error shape', async (t) => {
+  const api = await startTestApi(t);
+  const sock = api.listeners.socket as string;
+  const shape = (body: string, code: string): ErrorReply['error'] => {
+    const j = JSON.parse(body) as ErrorReply;
+    assert.deepEqual(Object.keys(j), ['error'], body);
+    assert.equal(j.error.code, code, body);
+    assert.equal(typeof j.error.message, 'string');
+    return j.error;
+  };
+  const big = await rawExchange(
+    sock,
+    `GET /api/v1/status HTTP/1.1\r\nHost: a\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+  );
+  assert.equal(big.status, 431, big.headers);
+  shape(big.body, 'HEADERS_TOO_LARGE');
+  const garbage = await rawExchange(sock, 'NOT HTTP AT ALL\r\n\r\n');
+  assert.equal(garbage.status, 400);
+  shape(garbage.body, 'BAD_REQUEST');
+  const badUrl = await rawExchange(sock, 'GET /api/v1/%zz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+  assert.equal(badUrl.status, 400);
+  assert.match(shape(badUrl.body, 'BAD_REQUEST').message, /\/api\/v1\/%zz.*not valid/);
+  const nf = await rawExchange(sock, 'GET /docs/nothing.js HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+  assert.equal(nf.status, 404);
+  shape(nf.body, 'NOT_FOUND');
+
+  const post = (contentType: string, body: Buffer) =>
+    rawExchange(
+      sock,
+      Buffer.concat([
+        Buffer.from(
+          `POST /api/v1/rules HTTP/1.1\r\nHost: a\r\nConnection: close\r\nContent-Type: ${contentType}\r\nContent-Length: ${body.length}\r\n\r\n`,
+        ),
+        body,
+      ]),
+    );
+  for (const charset of ['utf-16', 'latin1', 'UTF-16LE', '"iso-8859-1"']) {
+    const r = await post(`application/json; charset=${charset}`, Buffer.from('{}'));
+    assert.equal(r.status, 415, `${charset}: ${r.body}`);
+    assert.match(shape(r.body, 'UNSUPPORTED_MEDIA_TYPE').message, /charset .* not supported.*UTF-8/);
+  }
+  // Invalid UTF-8 (a lone 0xff) is refused, never replaced with U+FFFD and accepted.
+  const bad = await post('application/json', Buffer.from('{"id":"r\xff","name":"x"}', 'latin1'));
+  assert.equal(bad.status, 400, bad.body);
+  assert.match(shape(bad.body, 'BAD_REQUEST').message, /not valid UTF-8/);
+  // UTF-8 with or without the charset still parses (the body then fails rule validation, not decoding).
+  for (const ct of ['application/json', 'application/json; charset=UTF-8', 'application/json;charset=utf8']) {
+    const ok = await post(ct, Buffer.from('{"id":"é"}'));
+    assert.equal(ok.status, 400, ok.body);
+    assert.equal(shape(ok.body, 'RULE_INVALID').code, 'RULE_INVALID');
+  }
+  const poisoned = await post('application/json', Buffer.from('{"__proto__":{"x":1}}'));
+  assert.equal(poisoned.status, 400, poisoned.body);
 });
