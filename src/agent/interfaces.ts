@@ -78,6 +78,7 @@ export async function startInterfaces(
           alertFeed: alerts,
           status: () => host.snapshot(),
           listen,
+          runtimeDir: config.runtimeDir,
           log,
         });
         closers.unshift(() => server.close());

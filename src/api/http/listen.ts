@@ -1,14 +1,16 @@
 /**
- * Where the API listens: a Unix socket (mode 0600, so root only) and, when
- * configured, TCP with a bearer token and optional TLS. A stale socket left
- * by a crashed agent is replaced; a live one (another agent) is an error.
+ * Where the API listens: a Unix socket (created 0600 in a 0700 directory,
+ * so root only) and, when configured, TCP with a bearer token and optional
+ * TLS. A stale socket left by a crashed agent is replaced; a live one
+ * (another agent) is an error.
  */
-import { chmodSync, existsSync, readFileSync, unlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, unlinkSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { AgentError } from '../../agent/errors.ts';
 import type { ApiConfig } from '../config.ts';
+import { listenPrivately, preparePrivateDir } from '../private-socket.ts';
 import { readTcpToken } from '../tcp-listen.ts';
 import type { ApiDeps } from './deps.ts';
 import { type BuildOptions, buildApi } from './server.ts';
@@ -49,15 +51,17 @@ export async function startApi(
   let tcp: string | undefined;
   try {
     const path = apiSocketPath(config, runtimeDir);
+    preparePrivateDir(path, runtimeDir, 'api.socket', (m) => new AgentError('API', m));
     if (existsSync(path)) {
+      if (!lstatSync(path).isSocket())
+        throw new AgentError('API', `${path} exists and is not a socket; remove it or choose api.socket`);
       if (await socketInUse(path))
         throw new AgentError('API', `${path}: another process (an agent?) is serving the API there`);
       unlinkSync(path);
     }
     const app = await buildApi(deps, common);
     apps.push(app);
-    await app.listen({ path });
-    chmodSync(path, 0o600);
+    await listenPrivately(() => app.listen({ path }));
     socket = path;
     if (config.tcp) {
       const t = config.tcp;
