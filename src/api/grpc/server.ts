@@ -6,7 +6,7 @@
  * closes, and is released as soon as the client cancels.
  */
 import { existsSync, lstatSync, unlinkSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, Server as NetServer } from 'node:net';
 import {
   type Metadata,
   Server,
@@ -41,7 +41,13 @@ export type StatusProvider = () => StatusSnapshot | undefined | Promise<StatusSn
 
 export type GrpcListen =
   | { readonly socket: string }
-  | { readonly host: string; readonly port: number; readonly token: string };
+  | {
+      readonly host: string;
+      readonly port: number;
+      readonly token: string;
+      /** Connections open at once; more are closed as they arrive (default 128). */
+      readonly maxConnections?: number;
+    };
 
 export interface GrpcServerOptions {
   readonly eventFeed: Feed<
@@ -69,6 +75,7 @@ export interface GrpcServer {
 }
 
 const MIN_TOKEN = 16;
+const DEFAULT_MAX_CONNECTIONS = 128;
 const SHUTDOWN_GRACE_MS = 2000;
 
 function failure(code: status, details: string): ServerErrorResponse {
@@ -199,6 +206,10 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcServer>
       ),
     );
   const port = socket !== undefined ? await listenPrivately(bind) : await bind();
+  if (socket === undefined) {
+    const cap = (o.listen as { maxConnections?: number }).maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    capConnections(server, cap);
+  }
   let closing: Promise<void> | undefined;
   return {
     address: socket !== undefined ? address : address.replace(/:\d+$/, `:${port}`),
@@ -222,6 +233,25 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcServer>
       return closing;
     },
   };
+}
+
+/**
+ * Every TCP connection holds a descriptor before any token is checked, so
+ * the listener is capped. grpc-js has no option for it: its listening
+ * servers are reached through a field it does not export, and a grpc-js
+ * without that field is a start-up error rather than an unbounded listener.
+ */
+function capConnections(server: Server, cap: number): void {
+  const listening = (server as unknown as { http2Servers?: Map<unknown, unknown> }).http2Servers;
+  const nets = [...(listening?.keys() ?? [])].filter((s): s is NetServer => s instanceof NetServer);
+  if (nets.length === 0) {
+    server.forceShutdown();
+    throw new GrpcError(
+      'GRPC_LISTEN',
+      'cannot cap TCP connections: this grpc-js does not expose its listeners',
+    );
+  }
+  for (const s of nets) s.maxConnections = cap;
 }
 
 /** A stale socket (nobody listening) is replaced; a live one belongs to someone else. */

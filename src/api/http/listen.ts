@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { AgentError } from '../../agent/errors.ts';
 import type { ApiConfig } from '../config.ts';
+import { fitConnectionCaps, openFileLimit } from '../fd-budget.ts';
 import { listenPrivately, preparePrivateDir } from '../private-socket.ts';
 import { readTcpToken } from '../tcp-listen.ts';
 import type { ApiDeps } from './deps.ts';
@@ -49,6 +50,14 @@ export async function startApi(
   const common = { ...extra, bodyLimit: config.bodyLimitKiB * 1024 };
   let socket: string | undefined;
   let tcp: string | undefined;
+  const limit = openFileLimit();
+  const wanted = [config.maxConnections, ...(config.tcp ? [config.tcp.maxConnections] : [])];
+  const [socketCap = config.maxConnections, tcpCap = 0] = fitConnectionCaps(wanted, limit);
+  if (socketCap !== wanted[0] || (config.tcp && tcpCap !== wanted[1])) {
+    extra.log?.(
+      `API: open file limit ${limit}: connections capped at ${socketCap} on the socket${config.tcp ? ` and ${tcpCap} on TCP` : ''} (configured ${wanted.join(', ')}), to keep descriptors for the agent; raise the limit (LimitNOFILE) to allow more`,
+    );
+  }
   try {
     const path = apiSocketPath(config, runtimeDir);
     preparePrivateDir(path, runtimeDir, 'api.socket', (m) => new AgentError('API', m));
@@ -61,14 +70,22 @@ export async function startApi(
     }
     const app = await buildApi(deps, common);
     apps.push(app);
+    // Over the cap, Node closes a new connection as soon as it is accepted.
+    app.server.maxConnections = socketCap;
     await listenPrivately(() => app.listen({ path }));
     socket = path;
     if (config.tcp) {
       const t = config.tcp;
       const token = readTcpToken('api', t, (m) => new AgentError('CONFIG', m));
       const tls = t.tls ? { key: readFileSync(t.tls.key), cert: readFileSync(t.tls.cert) } : undefined;
-      const tcpApp = await buildApi(deps, { ...common, token, ...(tls ? { tls } : {}) });
+      const tcpApp = await buildApi(deps, {
+        ...common,
+        token,
+        timeouts: { headersTimeoutMs: t.headersTimeoutMs, requestTimeoutMs: t.requestTimeoutMs },
+        ...(tls ? { tls } : {}),
+      });
       apps.push(tcpApp);
+      tcpApp.server.maxConnections = tcpCap;
       await tcpApp.listen({ host: t.host, port: t.port });
       const bound = tcpApp.server.address();
       const port = typeof bound === 'object' && bound ? bound.port : t.port;

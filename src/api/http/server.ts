@@ -35,6 +35,8 @@ export interface BuildOptions {
   readonly log?: (line: string) => void;
   readonly bodyLimit?: number;
   readonly tls?: { readonly key: Buffer; readonly cert: Buffer };
+  /** Cut clients that are slow to send their request (TCP: unauthenticated peers). */
+  readonly timeouts?: { readonly headersTimeoutMs: number; readonly requestTimeoutMs: number };
   /** Sees every route as it is registered (tests check each one is in the OpenAPI document). */
   readonly onRoute?: (route: {
     readonly method: string | readonly string[];
@@ -47,17 +49,34 @@ export interface BuildOptions {
 let requestCount = 0;
 const nextRequestId = (): string => `r${(++requestCount).toString(36)}`;
 
+/** How often Node checks the header and request deadlines; a slow client is cut this much late at most. */
+const DEADLINE_CHECK_MS = 1000;
+/** An idle kept-alive connection is closed after this. */
+const KEEP_ALIVE_MS = 5000;
+
 export async function buildApi(deps: ApiDeps, opts: BuildOptions = {}): Promise<FastifyInstance> {
+  const t = opts.timeouts;
+  // Node checks these deadlines from the moment a connection opens, so an idle connection is cut too.
+  const deadlines = t
+    ? {
+        headersTimeout: t.headersTimeoutMs,
+        requestTimeout: t.requestTimeoutMs,
+        connectionsCheckingInterval: DEADLINE_CHECK_MS,
+      }
+    : {};
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    ...(t ? { requestTimeout: t.requestTimeoutMs, keepAliveTimeout: KEEP_ALIVE_MS, http: deadlines } : {}),
     routerOptions: { ignoreTrailingSlash: true },
     // A client-chosen id would make the log ambiguous.
     requestIdHeader: false,
+    // Stopping the agent must not wait for clients (an idle TCP peer would hold it up to the header timeout).
+    forceCloseConnections: true,
     genReqId: nextRequestId,
     clientErrorHandler,
     frameworkErrors,
-    ...(opts.tls ? { https: { key: opts.tls.key, cert: opts.tls.cert } } : {}),
+    ...(opts.tls ? { https: { key: opts.tls.key, cert: opts.tls.cert, ...deadlines } } : {}),
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
@@ -8,6 +9,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { Agent as Dispatcher, request } from 'undici';
 import { ApiConfigSchema } from '../../../src/api/config.ts';
 import { inlineDb } from '../../../src/api/db/client.ts';
+import { fitConnectionCaps, openFileLimit } from '../../../src/api/fd-budget.ts';
 import { buildApi } from '../../../src/api/http/server.ts';
 import type { BpfEvent } from '../../../src/domain/events.ts';
 import { insertAlerts } from '../../../src/store/alerts-store.ts';
@@ -399,4 +401,124 @@ test('errors before a route runs and of the body have the uniform error shape', 
   }
   const poisoned = await post('application/json', Buffer.from('{"__proto__":{"x":1}}'));
   assert.equal(poisoned.status, 400, poisoned.body);
+});
+
+/** Opens a TCP connection, runs `feed` on it, and resolves with ms until the server closed it. */
+function closedAfter(port: number, feed: (c: Socket) => void, giveUpMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = Date.now();
+    const c = connect(port, '127.0.0.1', () => feed(c));
+    // Read what the server says (a 408): a paused socket would never see the close.
+    c.resume();
+    c.on('error', () => undefined);
+    const timer = setTimeout(() => {
+      c.destroy();
+      reject(new Error(`still open after ${giveUpMs} ms`));
+    }, giveUpMs);
+    c.on('close', () => {
+      clearTimeout(timer);
+      resolve(Date.now() - t0);
+    });
+  });
+}
+
+test('TCP cuts idle connections and slowloris headers or bodies at their deadlines', async (t) => {
+  const token = 'a-long-enough-test-token';
+  const api = await startTestApi(
+    t,
+    {},
+    { tcp: { host: '127.0.0.1', port: 0, token, headersTimeoutMs: 1000, requestTimeoutMs: 2000 } },
+  );
+  const port = Number(new URL(api.listeners.tcp as string).port);
+  const drip = (c: Socket, first: string, more: string): void => {
+    c.write(first);
+    const i = setInterval(() => c.writable && c.write(more), 200);
+    c.on('close', () => clearInterval(i));
+  };
+  const [idle, headers, body] = await Promise.all([
+    closedAfter(port, () => {}, 8000),
+    // A header line every 200 ms, never the blank line: activity never stops, so only the deadline cuts it.
+    closedAfter(port, (c) => drip(c, 'GET /api/v1/status HTTP/1.1\r\nHost: a\r\n', 'X-Slow: 1\r\n'), 8000),
+    closedAfter(
+      port,
+      (c) =>
+        drip(
+          c,
+          `POST /api/v1/rules HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n`,
+          ' ',
+        ),
+      8000,
+    ),
+  ]);
+  // Each deadline plus Node's once-a-second check.
+  assert.ok(idle >= 900 && idle < 2600, `idle connection cut after ${idle} ms`);
+  assert.ok(headers >= 900 && headers < 2600, `slow headers cut after ${headers} ms`);
+  assert.ok(body >= 1900 && body < 3600, `slow body cut after ${body} ms`);
+  // A prompt request still works.
+  assert.equal((await api.get('/healthz', { tcp: true })).status, 200);
+});
+
+test('TCP defaults cut a slowloris within 10 s; timeouts are checked', () => {
+  const tcp = ApiConfigSchema.parse({ tcp: { port: 1, token: 'a-long-enough-test-token' } }).tcp;
+  assert.ok(tcp && tcp.headersTimeoutMs <= 10_000 && tcp.requestTimeoutMs <= 10_000);
+  assert.ok(tcp.maxConnections > 0 && tcp.maxConnections < 1024);
+  const bad = ApiConfigSchema.safeParse({
+    tcp: { port: 1, token: 'a-long-enough-test-token', headersTimeoutMs: 20_000, requestTimeoutMs: 10_000 },
+  });
+  assert.equal(bad.success, false);
+  assert.match(
+    JSON.stringify(bad.error?.issues),
+    /headersTimeoutMs must not exceed api\.tcp\.requestTimeoutMs/,
+  );
+});
+
+test('each listener holds at most its connection cap; the socket answers while TCP is full', async (t) => {
+  const api = await startTestApi(
+    t,
+    {},
+    {
+      maxConnections: 4,
+      tcp: { host: '127.0.0.1', port: 0, token: 'a-long-enough-test-token', maxConnections: 5 },
+    },
+  );
+  const port = Number(new URL(api.listeners.tcp as string).port);
+  const open: Socket[] = [];
+  t.after(() => {
+    for (const c of open) c.destroy();
+  });
+  let cut = 0;
+  await Promise.all(
+    Array.from(
+      { length: 20 },
+      () =>
+        new Promise<void>((resolve) => {
+          const c = connect(port, '127.0.0.1', () => resolve());
+          c.resume();
+          c.on('error', () => resolve());
+          c.on('close', () => {
+            cut++;
+            resolve();
+          });
+          open.push(c);
+        }),
+    ),
+  );
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(20 - cut, 5, `${20 - cut} TCP connections held`);
+  // The socket has its own cap: TCP being full does not affect it.
+  assert.equal((await api.get('/api/v1/status')).status, 200);
+});
+
+test('connection caps are scaled into half the open-file limit', () => {
+  assert.equal(
+    openFileLimit(
+      'Limit  Soft  Hard  Units\nMax open files            1024                 4096                 files\n',
+    ),
+    1024,
+  );
+  assert.equal(openFileLimit('Max open files  unlimited  unlimited  files\n'), undefined);
+  assert.deepEqual(fitConnectionCaps([256, 512], 1_048_576), [256, 512]);
+  assert.deepEqual(fitConnectionCaps([256, 512], 1024), [170, 341]);
+  assert.deepEqual(fitConnectionCaps([256, 512], 16), [8, 8]);
+  assert.deepEqual(fitConnectionCaps([256], undefined), [256]);
 });
