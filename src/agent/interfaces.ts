@@ -61,7 +61,7 @@ export async function startInterfaces(
       ...(opts.firewall ? { firewall: opts.firewall } : {}),
     };
     try {
-      const api = await startApi(config.api, config.runtimeDir, deps);
+      const api = await startApi(config.api, config.runtimeDir, deps, { log });
       closers.unshift(() => api.close());
       addresses.push(...[api.socket, api.tcp].filter((a): a is string => a !== undefined));
     } catch (err) {
@@ -78,6 +78,7 @@ export async function startInterfaces(
           alertFeed: alerts,
           status: () => host.snapshot(),
           listen,
+          runtimeDir: config.runtimeDir,
           log,
         });
         closers.unshift(() => server.close());

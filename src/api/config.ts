@@ -10,13 +10,25 @@ export const ApiConfigSchema = z
     enabled: z.boolean().default(true),
     /** Default: <runtimeDir>/api.sock (/run/bpfwarden/api.sock). */
     socket: absolutePath.optional(),
+    /** Connections open at once on the Unix socket; more are closed as they arrive. */
+    maxConnections: z.number().int().min(1).max(65_536).default(256),
     tcp: z
       .object({
         ...tcpListenFields(0),
         tls: z.object({ cert: absolutePath, key: absolutePath }).strict().optional(),
+        /** Connections open at once (before any token is checked); more are closed as they arrive. */
+        maxConnections: z.number().int().min(1).max(65_536).default(512),
+        /** Time from connecting to the end of the request headers: idle and slow clients are cut. */
+        headersTimeoutMs: z.number().int().min(100).max(300_000).default(5000),
+        /** Time from connecting to the end of the request body. */
+        requestTimeoutMs: z.number().int().min(100).max(300_000).default(10_000),
       })
       .strict()
       .refine(...requireToken('api'))
+      .refine((t) => t.headersTimeoutMs <= t.requestTimeoutMs, {
+        message: 'api.tcp.headersTimeoutMs must not exceed api.tcp.requestTimeoutMs',
+        path: ['headersTimeoutMs'],
+      })
       .optional(),
     /** Largest accepted request body. */
     bodyLimitKiB: z.number().int().min(1).max(65_536).default(1024),

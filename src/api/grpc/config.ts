@@ -15,7 +15,11 @@ export const GrpcConfigSchema = z
     /** Default: <runtimeDir>/grpc.sock. */
     socket: absolutePath.optional(),
     tcp: z
-      .object(tcpListenFields(1))
+      .object({
+        ...tcpListenFields(1),
+        /** Connections open at once (before any token is checked); more are closed as they arrive. */
+        maxConnections: z.number().int().min(1).max(65_536).default(128),
+      })
       .strict()
       .refine(...requireToken('grpc'))
       .optional(),
@@ -31,7 +35,7 @@ export function grpcListens(c: GrpcConfig, runtimeDir: string): GrpcListen[] {
   const out: GrpcListen[] = [{ socket: c.socket ?? join(runtimeDir, 'grpc.sock') }];
   if (c.tcp) {
     const token = readTcpToken('grpc', c.tcp, (m) => new GrpcError('GRPC_CONFIG', m));
-    out.push({ host: c.tcp.host, port: c.tcp.port, token });
+    out.push({ host: c.tcp.host, port: c.tcp.port, token, maxConnections: c.tcp.maxConnections });
   }
   return out;
 }

@@ -1,13 +1,12 @@
 /**
  * The gRPC server (bpfwarden.v1.Bpfwarden): alert and event streams over the
- * live feeds, and the agent's status. On a Unix socket (mode 0600: root
- * only) it needs no credentials; on TCP every call must carry
+ * live feeds, and the agent's status. On a Unix socket (created 0600 in a
+ * 0700 directory: root only) it needs no credentials; on TCP every call must carry
  * `authorization: Bearer <token>`. A stream ends with OK when the server
  * closes, and is released as soon as the client cancels.
  */
-import { chmodSync, existsSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
-import { connect } from 'node:net';
-import { dirname } from 'node:path';
+import { existsSync, lstatSync, unlinkSync } from 'node:fs';
+import { connect, Server as NetServer } from 'node:net';
 import {
   type Metadata,
   Server,
@@ -19,6 +18,7 @@ import {
 import type { StatusSnapshot } from '../../agent/status-file.ts';
 import { END_CLOSED, END_LAGGED, FeedError } from '../feed/errors.ts';
 import type { FeedHandlers, FeedSubscription } from '../feed/table-tail.ts';
+import { listenPrivately, preparePrivateDir } from '../private-socket.ts';
 import { bearerMatches } from './auth.ts';
 import {
   alertFilterFromProto,
@@ -41,7 +41,13 @@ export type StatusProvider = () => StatusSnapshot | undefined | Promise<StatusSn
 
 export type GrpcListen =
   | { readonly socket: string }
-  | { readonly host: string; readonly port: number; readonly token: string };
+  | {
+      readonly host: string;
+      readonly port: number;
+      readonly token: string;
+      /** Connections open at once; more are closed as they arrive (default 128). */
+      readonly maxConnections?: number;
+    };
 
 export interface GrpcServerOptions {
   readonly eventFeed: Feed<
@@ -54,6 +60,8 @@ export interface GrpcServerOptions {
   >;
   readonly status: StatusProvider;
   readonly listen: GrpcListen;
+  /** The agent's runtime directory: a socket there may have it made 0700 (any other directory must be private already). */
+  readonly runtimeDir?: string;
   readonly log?: (line: string) => void;
 }
 
@@ -67,6 +75,7 @@ export interface GrpcServer {
 }
 
 const MIN_TOKEN = 16;
+const DEFAULT_MAX_CONNECTIONS = 128;
 const SHUTDOWN_GRACE_MS = 2000;
 
 function failure(code: status, details: string): ServerErrorResponse {
@@ -179,7 +188,7 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcServer>
   const socket = 'socket' in o.listen ? o.listen.socket : undefined;
   let address: string;
   if (socket !== undefined) {
-    await prepareSocket(socket);
+    await prepareSocket(socket, o.runtimeDir);
     address = `unix://${socket}`;
   } else {
     const l = o.listen as Extract<GrpcListen, { host: string }>;
@@ -188,18 +197,18 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcServer>
     }
     address = l.host.includes(':') ? `[${l.host}]:${l.port}` : `${l.host}:${l.port}`;
   }
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(address, ServerCredentials.createInsecure(), (err, p) =>
-      err ? reject(new GrpcError('GRPC_LISTEN', `cannot listen on ${address}: ${err.message}`)) : resolve(p),
-    ),
-  );
-  if (socket !== undefined) {
-    try {
-      chmodSync(socket, 0o600);
-    } catch (err) {
-      server.forceShutdown();
-      throw new GrpcError('GRPC_LISTEN', `cannot restrict ${socket} to root: ${(err as Error).message}`);
-    }
+  const bind = (): Promise<number> =>
+    new Promise<number>((resolve, reject) =>
+      server.bindAsync(address, ServerCredentials.createInsecure(), (err, p) =>
+        err
+          ? reject(new GrpcError('GRPC_LISTEN', `cannot listen on ${address}: ${err.message}`))
+          : resolve(p),
+      ),
+    );
+  const port = socket !== undefined ? await listenPrivately(bind) : await bind();
+  if (socket === undefined) {
+    const cap = (o.listen as { maxConnections?: number }).maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    capConnections(server, cap);
   }
   let closing: Promise<void> | undefined;
   return {
@@ -226,9 +235,28 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcServer>
   };
 }
 
+/**
+ * Every TCP connection holds a descriptor before any token is checked, so
+ * the listener is capped. grpc-js has no option for it: its listening
+ * servers are reached through a field it does not export, and a grpc-js
+ * without that field is a start-up error rather than an unbounded listener.
+ */
+function capConnections(server: Server, cap: number): void {
+  const listening = (server as unknown as { http2Servers?: Map<unknown, unknown> }).http2Servers;
+  const nets = [...(listening?.keys() ?? [])].filter((s): s is NetServer => s instanceof NetServer);
+  if (nets.length === 0) {
+    server.forceShutdown();
+    throw new GrpcError(
+      'GRPC_LISTEN',
+      'cannot cap TCP connections: this grpc-js does not expose its listeners',
+    );
+  }
+  for (const s of nets) s.maxConnections = cap;
+}
+
 /** A stale socket (nobody listening) is replaced; a live one belongs to someone else. */
-async function prepareSocket(path: string): Promise<void> {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+async function prepareSocket(path: string, runtimeDir: string | undefined): Promise<void> {
+  preparePrivateDir(path, runtimeDir, 'grpc.socket', (m) => new GrpcError('GRPC_LISTEN', m));
   if (!existsSync(path)) return;
   if (!lstatSync(path).isSocket()) {
     throw new GrpcError('GRPC_LISTEN', `${path} exists and is not a socket; remove it or choose grpc.socket`);

@@ -1,14 +1,17 @@
 /**
- * Where the API listens: a Unix socket (mode 0600, so root only) and, when
- * configured, TCP with a bearer token and optional TLS. A stale socket left
- * by a crashed agent is replaced; a live one (another agent) is an error.
+ * Where the API listens: a Unix socket (created 0600 in a 0700 directory,
+ * so root only) and, when configured, TCP with a bearer token and optional
+ * TLS. A stale socket left by a crashed agent is replaced; a live one
+ * (another agent) is an error.
  */
-import { chmodSync, existsSync, readFileSync, unlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, unlinkSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { AgentError } from '../../agent/errors.ts';
 import type { ApiConfig } from '../config.ts';
+import { fitConnectionCaps, openFileLimit } from '../fd-budget.ts';
+import { listenPrivately, preparePrivateDir } from '../private-socket.ts';
 import { readTcpToken } from '../tcp-listen.ts';
 import type { ApiDeps } from './deps.ts';
 import { type BuildOptions, buildApi } from './server.ts';
@@ -38,7 +41,7 @@ export async function startApi(
   config: ApiConfig,
   runtimeDir: string,
   deps: ApiDeps,
-  extra: Pick<BuildOptions, 'extraRoutes'> = {},
+  extra: Pick<BuildOptions, 'extraRoutes' | 'log'> = {},
 ): Promise<ApiListeners> {
   const apps: FastifyInstance[] = [];
   const closeAll = async (): Promise<void> => {
@@ -47,24 +50,42 @@ export async function startApi(
   const common = { ...extra, bodyLimit: config.bodyLimitKiB * 1024 };
   let socket: string | undefined;
   let tcp: string | undefined;
+  const limit = openFileLimit();
+  const wanted = [config.maxConnections, ...(config.tcp ? [config.tcp.maxConnections] : [])];
+  const [socketCap = config.maxConnections, tcpCap = 0] = fitConnectionCaps(wanted, limit);
+  if (socketCap !== wanted[0] || (config.tcp && tcpCap !== wanted[1])) {
+    extra.log?.(
+      `API: open file limit ${limit}: connections capped at ${socketCap} on the socket${config.tcp ? ` and ${tcpCap} on TCP` : ''} (configured ${wanted.join(', ')}), to keep descriptors for the agent; raise the limit (LimitNOFILE) to allow more`,
+    );
+  }
   try {
     const path = apiSocketPath(config, runtimeDir);
+    preparePrivateDir(path, runtimeDir, 'api.socket', (m) => new AgentError('API', m));
     if (existsSync(path)) {
+      if (!lstatSync(path).isSocket())
+        throw new AgentError('API', `${path} exists and is not a socket; remove it or choose api.socket`);
       if (await socketInUse(path))
         throw new AgentError('API', `${path}: another process (an agent?) is serving the API there`);
       unlinkSync(path);
     }
     const app = await buildApi(deps, common);
     apps.push(app);
-    await app.listen({ path });
-    chmodSync(path, 0o600);
+    // Over the cap, Node closes a new connection as soon as it is accepted.
+    app.server.maxConnections = socketCap;
+    await listenPrivately(() => app.listen({ path }));
     socket = path;
     if (config.tcp) {
       const t = config.tcp;
       const token = readTcpToken('api', t, (m) => new AgentError('CONFIG', m));
       const tls = t.tls ? { key: readFileSync(t.tls.key), cert: readFileSync(t.tls.cert) } : undefined;
-      const tcpApp = await buildApi(deps, { ...common, token, ...(tls ? { tls } : {}) });
+      const tcpApp = await buildApi(deps, {
+        ...common,
+        token,
+        timeouts: { headersTimeoutMs: t.headersTimeoutMs, requestTimeoutMs: t.requestTimeoutMs },
+        ...(tls ? { tls } : {}),
+      });
       apps.push(tcpApp);
+      tcpApp.server.maxConnections = tcpCap;
       await tcpApp.listen({ host: t.host, port: t.port });
       const bound = tcpApp.server.address();
       const port = typeof bound === 'object' && bound ? bound.port : t.port;

@@ -14,7 +14,7 @@ import {
 } from 'fastify-type-provider-zod';
 import { requireBearer } from './auth.ts';
 import type { ApiDeps } from './deps.ts';
-import { installErrorHandler } from './errors.ts';
+import { clientErrorHandler, frameworkErrors, installErrorHandler, installJsonParser } from './errors.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { eventRoutes } from './routes/events.ts';
 import { firewallRoutes } from './routes/firewall.ts';
@@ -31,8 +31,12 @@ export interface BuildOptions {
   /** Extra route sets (program manager, enforcement) registered with the same conventions. */
   readonly extraRoutes?: readonly ((app: FastifyInstance, deps: ApiDeps) => void)[];
   readonly logger?: boolean;
+  /** The agent's log: requests that fail with a 500 are logged here, one line each. */
+  readonly log?: (line: string) => void;
   readonly bodyLimit?: number;
   readonly tls?: { readonly key: Buffer; readonly cert: Buffer };
+  /** Cut clients that are slow to send their request (TCP: unauthenticated peers). */
+  readonly timeouts?: { readonly headersTimeoutMs: number; readonly requestTimeoutMs: number };
   /** Sees every route as it is registered (tests check each one is in the OpenAPI document). */
   readonly onRoute?: (route: {
     readonly method: string | readonly string[];
@@ -41,16 +45,43 @@ export interface BuildOptions {
   }) => void;
 }
 
+/** Request ids unique across this process's listeners, so a logged 500 names one request. */
+let requestCount = 0;
+const nextRequestId = (): string => `r${(++requestCount).toString(36)}`;
+
+/** How often Node checks the header and request deadlines; a slow client is cut this much late at most. */
+const DEADLINE_CHECK_MS = 1000;
+/** An idle kept-alive connection is closed after this. */
+const KEEP_ALIVE_MS = 5000;
+
 export async function buildApi(deps: ApiDeps, opts: BuildOptions = {}): Promise<FastifyInstance> {
+  const t = opts.timeouts;
+  // Node checks these deadlines from the moment a connection opens, so an idle connection is cut too.
+  const deadlines = t
+    ? {
+        headersTimeout: t.headersTimeoutMs,
+        requestTimeout: t.requestTimeoutMs,
+        connectionsCheckingInterval: DEADLINE_CHECK_MS,
+      }
+    : {};
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    ...(t ? { requestTimeout: t.requestTimeoutMs, keepAliveTimeout: KEEP_ALIVE_MS, http: deadlines } : {}),
     routerOptions: { ignoreTrailingSlash: true },
-    ...(opts.tls ? { https: { key: opts.tls.key, cert: opts.tls.cert } } : {}),
+    // A client-chosen id would make the log ambiguous.
+    requestIdHeader: false,
+    // Stopping the agent must not wait for clients (an idle TCP peer would hold it up to the header timeout).
+    forceCloseConnections: true,
+    genReqId: nextRequestId,
+    clientErrorHandler,
+    frameworkErrors,
+    ...(opts.tls ? { https: { key: opts.tls.key, cert: opts.tls.cert, ...deadlines } } : {}),
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  installErrorHandler(app);
+  installErrorHandler(app, opts.log);
+  installJsonParser(app);
   const onRoute = opts.onRoute;
   if (onRoute) {
     app.addHook('onRoute', (r) => onRoute({ method: r.method, url: r.url, hidden: r.schema?.hide === true }));

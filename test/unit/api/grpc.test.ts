@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { statSync, writeFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { type TestContext, test } from 'node:test';
@@ -393,7 +394,7 @@ test('grpc config: socket by default, TCP only with a token, files read, mistake
   writeFileSync(tokenFile, `${TOKEN}\n`);
   assert.deepEqual(
     grpcListens(GrpcConfigSchema.parse({ socket: '/tmp/g.sock', tcp: { port: 9444, tokenFile } }), '/x'),
-    [{ socket: '/tmp/g.sock' }, { host: '127.0.0.1', port: 9444, token: TOKEN }],
+    [{ socket: '/tmp/g.sock' }, { host: '127.0.0.1', port: 9444, token: TOKEN, maxConnections: 128 }],
   );
   const r = GrpcConfigSchema.safeParse({ tcp: { port: 9444 } });
   assert.equal(r.success, false);
@@ -402,4 +403,32 @@ test('grpc config: socket by default, TCP only with a token, files read, mistake
   assert.throws(() => grpcListens(GrpcConfigSchema.parse({ tcp: { port: 1, tokenFile } }), '/x'), {
     code: 'GRPC_CONFIG',
   });
+});
+
+test('a TCP listener holds at most maxConnections connections, before any token is checked', async (t) => {
+  const e = env(t);
+  const server = await e.serve({ host: '127.0.0.1', port: 0, token: TOKEN, maxConnections: 3 });
+  const socks: Socket[] = [];
+  t.after(() => {
+    for (const s of socks) s.destroy();
+  });
+  let closed = 0;
+  await Promise.all(
+    Array.from(
+      { length: 12 },
+      () =>
+        new Promise<void>((resolve) => {
+          const s = connect(server.port as number, '127.0.0.1', () => resolve());
+          s.resume();
+          s.on('error', () => resolve());
+          s.on('close', () => {
+            closed++;
+            resolve();
+          });
+          socks.push(s);
+        }),
+    ),
+  );
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(12 - closed, 3, `${12 - closed} connections held`);
 });

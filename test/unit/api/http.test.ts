@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
@@ -8,13 +9,14 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { Agent as Dispatcher, request } from 'undici';
 import { ApiConfigSchema } from '../../../src/api/config.ts';
 import { inlineDb } from '../../../src/api/db/client.ts';
+import { fitConnectionCaps, openFileLimit } from '../../../src/api/fd-budget.ts';
 import { buildApi } from '../../../src/api/http/server.ts';
 import type { BpfEvent } from '../../../src/domain/events.ts';
 import { insertAlerts } from '../../../src/store/alerts-store.ts';
 import { openDatabase } from '../../../src/store/database.ts';
 import { EventWriter } from '../../../src/store/event-writer.ts';
 import { execEvent, exitEvent, T0_US, tempDir } from '../store/fixtures.ts';
-import { STATUS, startTestApi } from './support.ts';
+import { rawExchange, STATUS, startTestApi } from './support.ts';
 
 interface Page {
   events: { id: number; timeUs: number; type: string; pid: number; comm: string; filename?: string }[];
@@ -318,4 +320,205 @@ test('a TCP listener without a token is a configuration error', () => {
   const r = ApiConfigSchema.safeParse({ tcp: { port: 8080 } });
   assert.equal(r.success, false);
   assert.match(JSON.stringify(r.error?.issues), /TCP needs a bearer token/);
+});
+
+test('a 500 is logged once with the request id, method, route and error; the reply names the id', async (t) => {
+  const lines: string[] = [];
+  const api = await startTestApi(
+    t,
+    {
+      status: () => {
+        throw new Error('status source broke');
+      },
+    },
+    {},
+    { log: (l) => lines.push(l) },
+  );
+  const r = await api.get('/api/v1/status');
+  assert.equal(r.status, 500);
+  const e = r.json<ErrorReply>().error;
+  assert.equal(e.code, 'INTERNAL');
+  const id = /request (\S+)\)/.exec(e.message)?.[1];
+  assert.ok(id, e.message);
+  assert.equal(lines.length, 1, lines.join('\n'));
+  assert.match(
+    lines[0] ?? '',
+    new RegExp(`^API request ${id} GET /api/v1/status failed: Error: status source broke`),
+  );
+  assert.ok(!(lines[0] ?? '').includes('\n'));
+});
+
+test('errors before a route runs and of the body have the uniform error shape', async (t) => {
+  const api = await startTestApi(t);
+  const sock = api.listeners.socket as string;
+  const shape = (body: string, code: string): ErrorReply['error'] => {
+    const j = JSON.parse(body) as ErrorReply;
+    assert.deepEqual(Object.keys(j), ['error'], body);
+    assert.equal(j.error.code, code, body);
+    assert.equal(typeof j.error.message, 'string');
+    return j.error;
+  };
+  const big = await rawExchange(
+    sock,
+    `GET /api/v1/status HTTP/1.1\r\nHost: a\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+  );
+  assert.equal(big.status, 431, big.headers);
+  shape(big.body, 'HEADERS_TOO_LARGE');
+  const garbage = await rawExchange(sock, 'NOT HTTP AT ALL\r\n\r\n');
+  assert.equal(garbage.status, 400);
+  shape(garbage.body, 'BAD_REQUEST');
+  const badUrl = await rawExchange(sock, 'GET /api/v1/%zz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+  assert.equal(badUrl.status, 400);
+  assert.match(shape(badUrl.body, 'BAD_REQUEST').message, /\/api\/v1\/%zz.*not valid/);
+  const nf = await rawExchange(sock, 'GET /docs/nothing.js HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+  assert.equal(nf.status, 404);
+  shape(nf.body, 'NOT_FOUND');
+
+  const post = (contentType: string, body: Buffer) =>
+    rawExchange(
+      sock,
+      Buffer.concat([
+        Buffer.from(
+          `POST /api/v1/rules HTTP/1.1\r\nHost: a\r\nConnection: close\r\nContent-Type: ${contentType}\r\nContent-Length: ${body.length}\r\n\r\n`,
+        ),
+        body,
+      ]),
+    );
+  for (const charset of ['utf-16', 'latin1', 'UTF-16LE', '"iso-8859-1"']) {
+    const r = await post(`application/json; charset=${charset}`, Buffer.from('{}'));
+    assert.equal(r.status, 415, `${charset}: ${r.body}`);
+    assert.match(shape(r.body, 'UNSUPPORTED_MEDIA_TYPE').message, /charset .* not supported.*UTF-8/);
+  }
+  // Invalid UTF-8 (a lone 0xff) is refused, never replaced with U+FFFD and accepted.
+  const bad = await post('application/json', Buffer.from('{"id":"r\xff","name":"x"}', 'latin1'));
+  assert.equal(bad.status, 400, bad.body);
+  assert.match(shape(bad.body, 'BAD_REQUEST').message, /not valid UTF-8/);
+  // UTF-8 with or without the charset still parses (the body then fails rule validation, not decoding).
+  for (const ct of ['application/json', 'application/json; charset=UTF-8', 'application/json;charset=utf8']) {
+    const ok = await post(ct, Buffer.from('{"id":"é"}'));
+    assert.equal(ok.status, 400, ok.body);
+    assert.equal(shape(ok.body, 'RULE_INVALID').code, 'RULE_INVALID');
+  }
+  const poisoned = await post('application/json', Buffer.from('{"__proto__":{"x":1}}'));
+  assert.equal(poisoned.status, 400, poisoned.body);
+});
+
+/** Opens a TCP connection, runs `feed` on it, and resolves with ms until the server closed it. */
+function closedAfter(port: number, feed: (c: Socket) => void, giveUpMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = Date.now();
+    const c = connect(port, '127.0.0.1', () => feed(c));
+    // Read what the server says (a 408): a paused socket would never see the close.
+    c.resume();
+    c.on('error', () => undefined);
+    const timer = setTimeout(() => {
+      c.destroy();
+      reject(new Error(`still open after ${giveUpMs} ms`));
+    }, giveUpMs);
+    c.on('close', () => {
+      clearTimeout(timer);
+      resolve(Date.now() - t0);
+    });
+  });
+}
+
+test('TCP cuts idle connections and slowloris headers or bodies at their deadlines', async (t) => {
+  const token = 'a-long-enough-test-token';
+  const api = await startTestApi(
+    t,
+    {},
+    { tcp: { host: '127.0.0.1', port: 0, token, headersTimeoutMs: 1000, requestTimeoutMs: 2000 } },
+  );
+  const port = Number(new URL(api.listeners.tcp as string).port);
+  const drip = (c: Socket, first: string, more: string): void => {
+    c.write(first);
+    const i = setInterval(() => c.writable && c.write(more), 200);
+    c.on('close', () => clearInterval(i));
+  };
+  const [idle, headers, body] = await Promise.all([
+    closedAfter(port, () => {}, 8000),
+    // A header line every 200 ms, never the blank line: activity never stops, so only the deadline cuts it.
+    closedAfter(port, (c) => drip(c, 'GET /api/v1/status HTTP/1.1\r\nHost: a\r\n', 'X-Slow: 1\r\n'), 8000),
+    closedAfter(
+      port,
+      (c) =>
+        drip(
+          c,
+          `POST /api/v1/rules HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n`,
+          ' ',
+        ),
+      8000,
+    ),
+  ]);
+  // Each deadline plus Node's once-a-second check.
+  assert.ok(idle >= 900 && idle < 2600, `idle connection cut after ${idle} ms`);
+  assert.ok(headers >= 900 && headers < 2600, `slow headers cut after ${headers} ms`);
+  assert.ok(body >= 1900 && body < 3600, `slow body cut after ${body} ms`);
+  // A prompt request still works.
+  assert.equal((await api.get('/healthz', { tcp: true })).status, 200);
+});
+
+test('TCP defaults cut a slowloris within 10 s; timeouts are checked', () => {
+  const tcp = ApiConfigSchema.parse({ tcp: { port: 1, token: 'a-long-enough-test-token' } }).tcp;
+  assert.ok(tcp && tcp.headersTimeoutMs <= 10_000 && tcp.requestTimeoutMs <= 10_000);
+  assert.ok(tcp.maxConnections > 0 && tcp.maxConnections < 1024);
+  const bad = ApiConfigSchema.safeParse({
+    tcp: { port: 1, token: 'a-long-enough-test-token', headersTimeoutMs: 20_000, requestTimeoutMs: 10_000 },
+  });
+  assert.equal(bad.success, false);
+  assert.match(
+    JSON.stringify(bad.error?.issues),
+    /headersTimeoutMs must not exceed api\.tcp\.requestTimeoutMs/,
+  );
+});
+
+test('each listener holds at most its connection cap; the socket answers while TCP is full', async (t) => {
+  const api = await startTestApi(
+    t,
+    {},
+    {
+      maxConnections: 4,
+      tcp: { host: '127.0.0.1', port: 0, token: 'a-long-enough-test-token', maxConnections: 5 },
+    },
+  );
+  const port = Number(new URL(api.listeners.tcp as string).port);
+  const open: Socket[] = [];
+  t.after(() => {
+    for (const c of open) c.destroy();
+  });
+  let cut = 0;
+  await Promise.all(
+    Array.from(
+      { length: 20 },
+      () =>
+        new Promise<void>((resolve) => {
+          const c = connect(port, '127.0.0.1', () => resolve());
+          c.resume();
+          c.on('error', () => resolve());
+          c.on('close', () => {
+            cut++;
+            resolve();
+          });
+          open.push(c);
+        }),
+    ),
+  );
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(20 - cut, 5, `${20 - cut} TCP connections held`);
+  // The socket has its own cap: TCP being full does not affect it.
+  assert.equal((await api.get('/api/v1/status')).status, 200);
+});
+
+test('connection caps are scaled into half the open-file limit', () => {
+  assert.equal(
+    openFileLimit(
+      'Limit  Soft  Hard  Units\nMax open files            1024                 4096                 files\n',
+    ),
+    1024,
+  );
+  assert.equal(openFileLimit('Max open files  unlimited  unlimited  files\n'), undefined);
+  assert.deepEqual(fitConnectionCaps([256, 512], 1_048_576), [256, 512]);
+  assert.deepEqual(fitConnectionCaps([256, 512], 1024), [170, 341]);
+  assert.deepEqual(fitConnectionCaps([256, 512], 16), [8, 8]);
+  assert.deepEqual(fitConnectionCaps([256], undefined), [256]);
 });

@@ -1,4 +1,5 @@
 /** An API over a real database file on a real Unix socket, for the API tests. */
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { Agent as Dispatcher, request } from 'undici';
@@ -7,6 +8,7 @@ import { ApiConfigSchema } from '../../../src/api/config.ts';
 import { inlineDb } from '../../../src/api/db/client.ts';
 import type { ApiDeps } from '../../../src/api/http/deps.ts';
 import { type ApiListeners, startApi } from '../../../src/api/http/listen.ts';
+import type { BuildOptions } from '../../../src/api/http/server.ts';
 import { openDatabase } from '../../../src/store/database.ts';
 import { tempDir } from '../store/fixtures.ts';
 
@@ -56,6 +58,7 @@ export async function startTestApi(
   t: { after(fn: () => void | Promise<void>): void },
   over: Partial<ApiDeps> | ((dbPath: string) => Partial<ApiDeps>) = {},
   apiConfig: Record<string, unknown> = {},
+  extra: Pick<BuildOptions, 'log'> = {},
 ): Promise<TestApi> {
   const dir = tempDir(t);
   const dbPath = join(dir, 'api.db');
@@ -67,7 +70,7 @@ export async function startTestApi(
     version: 'test',
     ...(typeof over === 'function' ? over(dbPath) : over),
   };
-  const listeners = await startApi(ApiConfigSchema.parse(apiConfig), dir, deps);
+  const listeners = await startApi(ApiConfigSchema.parse(apiConfig), dir, deps, extra);
   const socket = new Dispatcher({ connect: { socketPath: listeners.socket as string } });
   t.after(async () => {
     await socket.close();
@@ -89,4 +92,35 @@ export async function startTestApi(
     return { status: res.statusCode, headers: res.headers, text, json: <T>() => JSON.parse(text) as T };
   };
   return { db, dir, listeners, call, get: (p, i) => call('GET', p, i) };
+}
+
+/** Sends raw bytes on a fresh connection and returns everything the server wrote until it closed. */
+export function rawExchange(
+  where: string | { host: string; port: number },
+  bytes: string | Buffer,
+  timeoutMs = 5000,
+): Promise<{ status: number; headers: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const c = typeof where === 'string' ? connect(where) : connect(where.port, where.host);
+    let out = '';
+    const timer = setTimeout(() => {
+      c.destroy();
+      reject(new Error(`no complete answer in ${timeoutMs} ms; got ${JSON.stringify(out.slice(0, 200))}`));
+    }, timeoutMs);
+    c.setEncoding('utf8');
+    c.on('data', (d: string) => {
+      out += d;
+    });
+    c.on('error', () => undefined);
+    c.on('close', () => {
+      clearTimeout(timer);
+      const [head = '', ...rest] = out.split('\r\n\r\n');
+      resolve({
+        status: Number(/^HTTP\/1\.1 (\d+)/.exec(head)?.[1] ?? 0),
+        headers: head,
+        body: rest.join('\r\n\r\n'),
+      });
+    });
+    c.write(bytes);
+  });
 }
