@@ -99,8 +99,8 @@ function record(r: DnsRec, base = 0, fill = 0) {
   return { bytes, v, decode: (): DnsDecodeResult => decodeDnsRecord(bytes, v, base, DNS.size, clock()) };
 }
 
-function ok(r: DnsDecodeResult | BpfEvent | null): DnsEvent {
-  assert.ok(r !== null);
+function ok(r: DnsDecodeResult | BpfEvent | null | undefined): DnsEvent {
+  assert.ok(r !== null && r !== undefined);
   if ('error' in r) assert.fail(`unexpected decode error: ${r.error}`);
   assert.ok(r.type === 'dns_query' || r.type === 'dns_answer');
   return r;
@@ -338,7 +338,12 @@ describe('one record per datagram between local network namespaces', () => {
   it('keeps arrivals with no local departure: another payload, port, address, or too late', () => {
     const decode = linkingDnsDecoder(clock(), new DnsQueryLinker(), new DnsEchoFilter({ windowNs: 1000 }));
     decodeAll(decode, [answerOut]);
-    const other = message({ id: 0x1234, response: true, rcode: 3, questions: [{ name: 'example.com', type: 1 }] });
+    const other = message({
+      id: 0x1234,
+      response: true,
+      rcode: 3,
+      questions: [{ name: 'example.com', type: 1 }],
+    });
     const kept = decodeAll(decode, [
       { ...answerIn, payload: other },
       { ...answerIn, dport: 40001 },
