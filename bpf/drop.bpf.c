@@ -37,6 +37,17 @@ struct {
 
 BW_DROPS_MAP(drop_drops);
 
+/* Processes whose drops are not reported, or whose children's are not
+ * (BW_EXCLUDE_*: the agent and its rule runner), filled by userspace after
+ * load. A drop is theirs when it is freed while they run: what they send is freed in their
+ * context, loopback deliveries included. */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 1024);
+  __type(key, __u32);
+  __type(value, __u8);
+} drop_exclude_pids SEC(".maps");
+
 /* Per-CPU counters beyond reserve failures (BW_DROP_CTR_*). */
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -169,6 +180,8 @@ int handle_kfree_skb(struct trace_event_raw_kfree_skb *ctx) {
         reason == bpf_core_enum_value(enum skb_drop_reason, SKB_NOT_DROPPED_YET))
       return 0;
   }
+  /* Before the bucket: the agent's own drops must not use up others' budget. */
+  if (bw_current_excluded(&drop_exclude_pids)) return 0;
   __u64 now = bpf_ktime_get_boot_ns();
   if (!take_token(now)) {
     count(BW_DROP_CTR_SUPPRESSED);

@@ -90,8 +90,9 @@ struct {
   __type(value, struct bw_file_prefix);
 } file_prefixes SEC(".maps");
 
-/* Thread group ids never reported (the agent itself: its database writes
- * would otherwise feed back into the ring). */
+/* Processes never reported, and whose children are not (BW_EXCLUDE_*: the
+ * agent and its rule runner, whose database reads and writes would
+ * otherwise feed back into the ring). */
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
   __uint(max_entries, 1024);
@@ -119,15 +120,21 @@ static __always_inline struct bw_file_config *bw_config(void) {
   return bpf_map_lookup_elem(&file_config, &zero);
 }
 
-/* The cheap filters, before any user memory is read. */
+/* The cheap filters, before any user memory is read. The parent's exclusion
+ * is checked once the header is filled (bw_parent_rejected): it has the parent. */
 static __always_inline bool bw_task_rejected(struct bw_file_config *cfg) {
   __u32 tgid = bpf_get_current_pid_tgid() >> 32;
-  if (bpf_map_lookup_elem(&file_exclude_pids, &tgid)) return true;
+  if (bw_exclusion_has(&file_exclude_pids, tgid, BW_EXCLUDE_PROCESS)) return true;
   if (cfg && cfg->cgroup_count) {
     __u64 cg = bpf_get_current_cgroup_id();
     if (!bpf_map_lookup_elem(&file_cgroups, &cg)) return true;
   }
   return false;
+}
+
+/* A child of an excluded process (the agent's rule runner). */
+static __always_inline bool bw_parent_rejected(const struct bw_event_header *h) {
+  return h->ppid && bw_exclusion_has(&file_exclude_pids, h->ppid, BW_EXCLUDE_CHILDREN);
 }
 
 /* Compares 8 bytes at a time under a mask of the prefix's length. Both
@@ -225,6 +232,10 @@ static __always_inline int bw_open_enter(__u32 sys, int dirfd, const char *path,
     return 0;
   }
   bw_fill_header(&e->hdr, BW_EV_OPEN);
+  if (bw_parent_rejected(&e->hdr)) {
+    bw_count_filtered(BW_EV_OPEN);
+    return 0;
+  }
   e->result = 0;
   e->syscall = sys;
   e->dirfd = dirfd;
@@ -251,6 +262,10 @@ static __always_inline int bw_unlink_enter(__u32 sys, int dirfd, const char *pat
     return 0;
   }
   bw_fill_header(&e->hdr, BW_EV_UNLINK);
+  if (bw_parent_rejected(&e->hdr)) {
+    bw_count_filtered(BW_EV_UNLINK);
+    return 0;
+  }
   e->result = 0;
   e->syscall = sys;
   e->dirfd = dirfd;
@@ -281,6 +296,10 @@ static __always_inline int bw_rename_enter(__u32 sys, int olddirfd, const char *
     return 0;
   }
   bw_fill_header(&e->hdr, BW_EV_RENAME);
+  if (bw_parent_rejected(&e->hdr)) {
+    bw_count_filtered(BW_EV_RENAME);
+    return 0;
+  }
   e->result = 0;
   e->syscall = sys;
   e->olddirfd = olddirfd;
@@ -315,6 +334,10 @@ static __always_inline int bw_chmod_enter(__u32 sys, int dirfd, int fd, const ch
     e->path_len = 1;
   }
   bw_fill_header(&e->hdr, BW_EV_CHMOD);
+  if (bw_parent_rejected(&e->hdr)) {
+    bw_count_filtered(BW_EV_CHMOD);
+    return 0;
+  }
   e->result = 0;
   e->syscall = sys;
   e->dirfd = dirfd;

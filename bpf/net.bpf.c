@@ -29,8 +29,8 @@ struct {
 
 BW_DROPS_MAP(net_drops);
 
-/* Thread group ids whose activity is not reported (the agent itself), filled
- * by userspace after load. */
+/* Processes whose activity is not reported, or whose children's is not
+ * (BW_EXCLUDE_*: the agent and its rule runner), filled by userspace after load. */
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
   __uint(max_entries, 1024);
@@ -94,12 +94,12 @@ static __always_inline unsigned long sock_flags_of(struct sock *sk) {
   return 0;
 }
 
-static __always_inline bool tgid_excluded(__u32 tgid) {
-  return bpf_map_lookup_elem(&net_exclude_pids, &tgid) != NULL;
+static __always_inline bool owner_excluded(const struct bw_event_header *owner) {
+  return bw_tgid_or_parent_excluded(&net_exclude_pids, owner->pid, owner->ppid);
 }
 
 static __always_inline bool current_excluded(void) {
-  return tgid_excluded(bpf_get_current_pid_tgid() >> 32);
+  return bw_current_excluded(&net_exclude_pids);
 }
 
 /* The struct sock behind the current task's fd, or NULL when fd is not a socket. */
@@ -294,7 +294,7 @@ static __always_inline int accepted(long fd) {
   if (info) fresh = *info;
   bw_fill_header(&fresh.owner, 0);
   fresh.flags |= BW_NET_OWNER_KNOWN | BW_NET_INBOUND;
-  if (tgid_excluded(fresh.owner.pid)) fresh.flags |= BW_SOCK_EXCLUDED;
+  if (owner_excluded(&fresh.owner)) fresh.flags |= BW_SOCK_EXCLUDED;
   bpf_map_update_elem(&net_socks, &key, &fresh, BPF_ANY);
   return 0;
 }
@@ -386,7 +386,7 @@ int handle_set_state(struct trace_event_raw_inet_sock_set_state *ctx) {
     struct bw_sock_info info = {};
     bw_fill_header(&info.owner, 0);
     info.flags = BW_NET_OWNER_KNOWN | BW_NET_OUTBOUND;
-    if (tgid_excluded(info.owner.pid)) info.flags |= BW_SOCK_EXCLUDED;
+    if (owner_excluded(&info.owner)) info.flags |= BW_SOCK_EXCLUDED;
     bpf_map_update_elem(&net_socks, &key, &info, BPF_ANY);
     return 0;
   }
@@ -425,7 +425,7 @@ int handle_set_state(struct trace_event_raw_inet_sock_set_state *ctx) {
     if (info) fresh = *info;
     bw_fill_header(&fresh.owner, 0);
     fresh.flags |= BW_NET_OWNER_KNOWN;
-    if (tgid_excluded(fresh.owner.pid)) fresh.flags |= BW_SOCK_EXCLUDED;
+    if (owner_excluded(&fresh.owner)) fresh.flags |= BW_SOCK_EXCLUDED;
     bpf_map_update_elem(&net_socks, &key, &fresh, BPF_ANY);
     return 0;
   }

@@ -53,6 +53,32 @@ static __always_inline void bw_count_drop(void *drops, __u32 type) {
   if (n) *n += 1;
 }
 
+/* Exclusion maps: tgid -> flags. BW_EXCLUDE_PROCESS covers the process;
+ * BW_EXCLUDE_CHILDREN its children, found by the caller's parent, so a child
+ * is covered from its first call (the agent's rule runner is running before
+ * the agent learns its pid). */
+#define BW_EXCLUDE_PROCESS 1
+#define BW_EXCLUDE_CHILDREN 2
+
+static __always_inline bool bw_exclusion_has(void *map, __u32 tgid, __u8 flag) {
+  __u8 *v = bpf_map_lookup_elem(map, &tgid);
+  return v && (*v & flag);
+}
+
+static __always_inline bool bw_tgid_or_parent_excluded(void *map, __u32 tgid, __u32 ppid) {
+  return bw_exclusion_has(map, tgid, BW_EXCLUDE_PROCESS) ||
+         (ppid && bw_exclusion_has(map, ppid, BW_EXCLUDE_CHILDREN));
+}
+
+/* The current task's process or its parent is excluded. */
+static __always_inline bool bw_current_excluded(void *map) {
+  __u32 tgid = bpf_get_current_pid_tgid() >> 32;
+  if (bw_exclusion_has(map, tgid, BW_EXCLUDE_PROCESS)) return true;
+  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  __u32 ppid = BPF_CORE_READ(task, real_parent, tgid);
+  return ppid && bw_exclusion_has(map, ppid, BW_EXCLUDE_CHILDREN);
+}
+
 /* Fill the common header from the current task. */
 static __always_inline void bw_fill_header(struct bw_event_header *h, __u32 type) {
   struct task_struct *task = (struct task_struct *)bpf_get_current_task();

@@ -3,6 +3,7 @@
  * Every entry point returns a value or -errno, like the rest of the bridge. */
 #include <bpf/bpf.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +102,48 @@ typedef union {
   unsigned char room[256];
 } link_info_buf;
 
+/* bpf_link_info.perf_event (kernel 6.6+), newer than this header: placed at
+ * the union's offset. Tracepoints, kprobes and uprobes all take the name
+ * buffer at the same place. */
+struct bw_perf_link_info {
+  uint32_t type; /* enum bpf_perf_event_type */
+  uint32_t _pad;
+  uint64_t name; /* tp_name, func_name or file_name */
+  uint32_t name_len;
+  uint32_t offset; /* kprobe, uprobe */
+};
+#define BW_PERF_EVENT_UPROBE 1
+#define BW_PERF_EVENT_URETPROBE 2
+#define BW_PERF_EVENT_KPROBE 3
+#define BW_PERF_EVENT_KRETPROBE 4
+#define BW_PERF_EVENT_TRACEPOINT 5
+
+/* What a perf event link attaches to: a tracepoint's name, a probe's function or file. */
+static void perf_link_info(napi_env env, int fd, napi_value o) {
+  link_info_buf b;
+  memset(&b, 0, sizeof(b));
+  char name[4096] = "";
+  struct bw_perf_link_info *pe = (void *)((char *)&b.info + offsetof(struct bpf_link_info, raw_tracepoint));
+  pe->name = (uint64_t)(uintptr_t)name;
+  pe->name_len = sizeof(name);
+  uint32_t len = sizeof(b);
+  /* Kernels before 6.6 have no perf_event info: the target stays unknown. */
+  if (bpf_obj_get_info_by_fd(fd, &b.info, &len)) return;
+  name[sizeof(name) - 1] = '\0';
+  static const char *kinds[] = {[BW_PERF_EVENT_UPROBE] = "uprobe", [BW_PERF_EVENT_URETPROBE] = "uretprobe",
+                                [BW_PERF_EVENT_KPROBE] = "kprobe", [BW_PERF_EVENT_KRETPROBE] = "kretprobe",
+                                [BW_PERF_EVENT_TRACEPOINT] = "tracepoint"};
+  if (pe->type >= sizeof(kinds) / sizeof(kinds[0]) || !kinds[pe->type]) return;
+  bw_set(env, o, "perfEvent", bw_str(env, kinds[pe->type]));
+  if (!name[0]) return;
+  if (pe->type == BW_PERF_EVENT_TRACEPOINT) {
+    bw_set(env, o, "tracepoint", bw_str(env, name));
+  } else {
+    bw_set(env, o, "probe", bw_str(env, name));
+    bw_set(env, o, "probeOffset", bw_num(env, pe->offset));
+  }
+}
+
 static napi_value link_info(napi_env env, int fd) {
   link_info_buf b;
   memset(&b, 0, sizeof(b));
@@ -138,6 +181,9 @@ static napi_value link_info(napi_env env, int fd) {
       break;
     case BPF_LINK_TYPE_TRACING:
       bw_set(env, o, "attachType", bw_num(env, i->tracing.attach_type));
+      break;
+    case BPF_LINK_TYPE_PERF_EVENT:
+      perf_link_info(env, fd, o);
       break;
     default:
       break;

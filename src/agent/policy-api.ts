@@ -30,6 +30,7 @@ export function policyApi(bridge: NativeBridge, config: Config): PolicyApi {
     pinRoot: enforcePinRoot(config.enforcement.pinRoot),
     bridge,
     user: 'api',
+    actor: 'api',
     eventsPerSecondPerRule: config.enforcement.policy.eventsPerSecondPerRule,
   };
   const guard = <T>(f: () => T): T => {

@@ -18,9 +18,11 @@ import type { BpfObject } from '../ebpf/index.ts';
 import type { Config } from './config.ts';
 import { DetectionEngine } from './detection/engine.ts';
 import { createSink } from './detection/sinks-from-config.ts';
+import { writeDropExclusion } from './monitors/drop-monitor.ts';
+import { selfExclusion } from './monitors/exclusion.ts';
 import { writeFileFilters } from './monitors/file-monitor.ts';
 import type { Monitor } from './monitors/monitor.ts';
-import { writeNetExcludedPids } from './monitors/net-monitor.ts';
+import { writeNetExclusion } from './monitors/net-monitor.ts';
 import { RingMonitor } from './monitors/ring-monitor.ts';
 
 /** Monitor settings held in BPF maps, which the programs read on every event. */
@@ -37,14 +39,19 @@ const LIVE_FILTERS: readonly LiveFilter[] = [
     apply: (obj, c) =>
       writeFileFilters(obj, {
         pathPrefixes: c.monitors.file.pathPrefixes,
-        excludePids: c.monitors.file.excludeSelf ? [process.pid] : [],
+        ...selfExclusion(c.monitors.file.excludeSelf),
         ...(c.monitors.file.cgroupIds ? { cgroupIds: c.monitors.file.cgroupIds } : {}),
       }),
   },
   {
     monitor: 'net',
     keys: ['excludeSelf'],
-    apply: (obj, c) => writeNetExcludedPids(obj, c.monitors.net.excludeSelf ? [process.pid] : []),
+    apply: (obj, c) => writeNetExclusion(obj, selfExclusion(c.monitors.net.excludeSelf)),
+  },
+  {
+    monitor: 'drop',
+    keys: ['excludeSelf'],
+    apply: (obj, c) => writeDropExclusion(obj, selfExclusion(c.monitors.drop.excludeSelf)),
   },
 ];
 

@@ -177,7 +177,13 @@ export interface NativeKernelLink {
   id: number;
   type: number;
   progId: number;
+  /** Raw tracepoint links, and perf event links on a tracepoint (its name, no category). */
   tracepoint?: string;
+  /** Perf event links (kernel 6.6+): what the event is. */
+  perfEvent?: 'tracepoint' | 'kprobe' | 'kretprobe' | 'uprobe' | 'uretprobe';
+  /** Perf event links on a probe: the function (kprobe) or file (uprobe), and the offset. */
+  probe?: string;
+  probeOffset?: number;
   cgroupId?: number;
   attachType?: number;
   ifindex?: number;

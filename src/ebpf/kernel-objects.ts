@@ -32,6 +32,10 @@ export interface KernelLink extends NativeKernelLink {
 }
 
 export function linkTarget(l: NativeKernelLink): string {
+  if (l.perfEvent === 'tracepoint' && l.tracepoint !== undefined) return `tracepoint ${l.tracepoint}`;
+  if (l.perfEvent !== undefined && l.probe !== undefined) {
+    return `${l.perfEvent} ${l.probe}${l.probeOffset ? `+0x${l.probeOffset.toString(16)}` : ''}`;
+  }
   if (l.tracepoint !== undefined) return l.tracepoint;
   if (l.ifindex !== undefined) return l.ifindex === 0 ? 'detached' : `ifindex ${l.ifindex}`;
   if (l.cgroupId !== undefined) {

@@ -9,7 +9,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import { ALERTS_SCHEMA_SQL } from './alerts-schema.ts';
 import { FIREWALL_DDL } from './firewall-schema.ts';
 import { MANAGER_DDL } from './manager-schema.ts';
-import { POLICY_RULES_DDL } from './policy-schema.ts';
+import { POLICY_RULES_API_SOURCE_DDL, POLICY_RULES_DDL } from './policy-schema.ts';
 import { StoreError, sqliteMessage } from './store-error.ts';
 import { DNS_TABLE } from './tables/dns.ts';
 import { DROP_TABLE } from './tables/drop.ts';
@@ -91,6 +91,11 @@ export const MIGRATIONS: readonly Migration[] = [
     // insert cost of a net row; that rule uses net_events_remote instead.)
     up: `CREATE INDEX file_events_failed_time ON file_events (time_us) WHERE result < 0;
       CREATE INDEX net_events_accept_port ON net_events (local_port, time_us) WHERE type = 'tcp_accept';`,
+  },
+  {
+    version: 11,
+    description: "policy rules: source 'api' for rules added over the REST API",
+    up: POLICY_RULES_API_SOURCE_DDL,
   },
 ];
 

@@ -8,7 +8,7 @@ import { StoreError, sqliteMessage } from './store-error.ts';
 import { num, type Row, str, strOrNull } from './tables/event-table.ts';
 
 export type PolicyKind = 'egress' | 'exec';
-export type PolicySource = 'cli' | 'config';
+export type PolicySource = 'cli' | 'config' | 'api';
 
 export interface StoredPolicyRule {
   readonly id: number;
@@ -48,11 +48,15 @@ function parseObject(v: string | null): Record<string, unknown> | null {
   }
 }
 
+function sourceOf(s: string): PolicySource {
+  return s === 'config' || s === 'api' ? s : 'cli';
+}
+
 function ruleFromRow(r: Row): StoredPolicyRule {
   return {
     id: num(r.id),
     kind: str(r.kind) === 'exec' ? 'exec' : 'egress',
-    source: str(r.source) === 'config' ? 'config' : 'cli',
+    source: sourceOf(str(r.source)),
     body: parseObject(str(r.rule_json)) ?? {},
     createdUs: num(r.created_us),
     updatedUs: num(r.updated_us),

@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, test } from 'node:test';
 import { Agent as Dispatcher, request } from 'undici';
 import { type RunningAgent, startAgent } from '../support/agent-process.ts';
@@ -101,14 +102,26 @@ describe('enforcement over the API', { skip: kernelSkip }, () => {
     assert.equal(added.status, 201, JSON.stringify(added.body));
     assert.equal(await connectFromCgroup(), 'EPERM');
     assert.equal(await connectHere(), 'connected', 'other cgroups are not policed');
-    const listed = await call<{ rules: { id: number; kind: string }[] }>(
+    const listed = await call<{ rules: { id: number; kind: string; source: string }[] }>(
       'GET',
       '/api/v1/policy/rules?kind=egress',
     );
     assert.deepEqual(
-      listed.body.rules.map((r) => r.id),
-      [added.body.id],
+      listed.body.rules.map((r) => [r.id, r.source]),
+      [[added.body.id, 'api']],
+      'recorded as added over the API, not by the CLI',
     );
+    const db = new DatabaseSync(join(dir, 'bw.db'), { readOnly: true });
+    try {
+      const log = db.prepare('SELECT actor, op FROM policy_changes WHERE rule_id = ?').all(added.body.id);
+      assert.deepEqual(
+        log.map((r) => [r.actor, r.op]),
+        [['api', 'add']],
+        'the change log names the API',
+      );
+    } finally {
+      db.close();
+    }
     let events: { type: string; ruleId?: number }[] = [];
     for (let i = 0; i < 100 && events.length === 0; i++) {
       events = (await call<{ events: typeof events }>('GET', '/api/v1/events?type=policy_egress')).body

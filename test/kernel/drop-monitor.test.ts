@@ -1,12 +1,13 @@
 /** The packet drop monitor in the running kernel: real drops of our own packets, their reasons. */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import { statSync } from 'node:fs';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { dropMonitor } from '../../src/agent/monitors/drop-monitor.ts';
+import { selfExclusion } from '../../src/agent/monitors/exclusion.ts';
 import type { RingMonitor } from '../../src/agent/monitors/ring-monitor.ts';
 import { BootClock } from '../../src/domain/clock.ts';
 import type { BpfEvent, DropEvent } from '../../src/domain/events.ts';
@@ -196,6 +197,60 @@ describe('drop monitor', { skip: kernelSkip }, () => {
     assert.equal(s.decodeErrors, 0);
     assert.deepEqual(s.attached, ['tp/skb/kfree_skb']);
     assert.equal(typeof s.counters?.suppressed, 'number');
+  });
+});
+
+// Sends datagrams to a closed loopback port from a node process: argv port, count.
+const SENDER = `const s = require('node:dgram').createSocket('udp4');
+s.on('error', () => {});
+s.bind(0, '127.0.0.1', async () => {
+  const [port, n] = process.argv.slice(1).map(Number);
+  for (let i = 0; i < n; i++) await new Promise((r) => s.send(Buffer.alloc(16), port, '127.0.0.1', r));
+  console.log(s.address().port);
+  s.close();
+});`;
+
+function runSender(cmd: string, args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, (err, stdout) => (err ? reject(err) : resolve(Number(stdout.trim()))));
+  });
+}
+
+describe('drop monitor: excludeSelf', { skip: kernelSkip }, () => {
+  test("excludeSelf: this process's drops and its children's are not reported; a grandchild's are", async () => {
+    const bridge = nativeBridge();
+    const kernel = new Kernel(bridge);
+    const events: BpfEvent[] = [];
+    const m = dropMonitor(
+      {
+        clock: new BootClock(kernel.bootOffsetNs()),
+        ringBufferBytes: 1 << 20,
+        maxEventsPerSecond: 0,
+        ...selfExclusion(true),
+      },
+      { bridge, kernel },
+    );
+    m.start((batch) => events.push(...batch));
+    try {
+      const dport = await closedUdpPort('udp4', '127.0.0.1');
+      const mine = (sport: number) =>
+        events.filter((e): e is DropEvent => e.type === 'drop' && e.sport === sport && e.dport === dport);
+      const self = await sendUdp('udp4', '127.0.0.1', dport, 3);
+      // A direct child, like the agent's rule runner.
+      const child = await runSender(process.execPath, ['-e', SENDER, String(dport), '3']);
+      // '; true' keeps the shell from exec'ing node in its place: node is a grandchild.
+      const grandchild = await runSender('/bin/sh', [
+        '-c',
+        `"${process.execPath}" -e "$0" ${dport} 3; true`,
+        SENDER,
+      ]);
+      await eventually('the grandchild drops', () => (mine(grandchild).length >= 3 ? true : undefined));
+      assert.notEqual(mine(grandchild)[0]?.pid, process.pid);
+      assert.deepEqual(mine(self), [], 'no drop of this process');
+      assert.deepEqual(mine(child), [], 'no drop of its child');
+    } finally {
+      m.stop();
+    }
   });
 });
 

@@ -4,6 +4,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, statSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { RuleRunner } from '../../src/agent/detection/rule-runner.ts';
+import { selfExclusion } from '../../src/agent/monitors/exclusion.ts';
 import { fileMonitor, writeFileFilters } from '../../src/agent/monitors/file-monitor.ts';
 import type { RingMonitor } from '../../src/agent/monitors/ring-monitor.ts';
 import { BootClock } from '../../src/domain/clock.ts';
@@ -11,6 +13,7 @@ import { AT_FDCWD } from '../../src/domain/events/file.ts';
 import type { BpfEvent, ChmodEvent, OpenEvent, RenameEvent, UnlinkEvent } from '../../src/domain/events.ts';
 import { PATH_MAX } from '../../src/domain/layout/process.ts';
 import { Kernel, nativeBridge } from '../../src/ebpf/index.ts';
+import { openDatabase } from '../../src/store/database.ts';
 import { kernelSkip } from '../support/kernel-gate.ts';
 import { eventually, run, sleep } from '../support/spawn.ts';
 
@@ -246,6 +249,62 @@ describe('file monitor', { skip: kernelSkip }, () => {
     assert.equal(s.attached.length, 26);
     assert.ok(s.attached.includes('tp/syscalls/sys_enter_openat'));
     assert.ok(s.attached.includes('tp/syscalls/sys_exit_fchmodat2'));
+  });
+});
+
+describe('file monitor: excludeSelf covers the rule runner child', { skip: kernelSkip }, () => {
+  test('the runner child opens the database unreported; a grandchild opening it is reported', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bpfwarden-runner-'));
+    const db = join(dir, 'bw.db');
+    openDatabase(db).close();
+    const events: BpfEvent[] = [];
+    const monitor = startMonitor(events, { ...selfExclusion(true), pathPrefixes: [`${dir}/`] });
+    const runner = new RuleRunner(db, { timeoutMs: 5000 });
+    try {
+      const [r] = await runner.run([
+        { ruleId: 'probe', sql: 'SELECT 1 AS one', fromId: 0, nowUs: 0, maxRows: 1 },
+      ]);
+      assert.ok(r?.ok, `the runner ran a query on the database: ${r && !r.ok ? r.error : 'no result'}`);
+      const child = runner.pid;
+      assert.ok(child !== undefined && child > 0, 'the runner child is running');
+      // '; true' keeps the shell from exec'ing cat in its place: cat is a grandchild.
+      const grandchild = await sh(`cat ${JSON.stringify(db)} >/dev/null; true`);
+      assert.equal(grandchild.code, 0);
+      await eventually('the grandchild open', () =>
+        find<OpenEvent>(events, 'open', (x) => x.path === db && x.ppid !== process.pid),
+      );
+      assert.deepEqual(
+        events.filter((e) => e.pid === child).map((e) => ('path' in e ? e.path : e.type)),
+        [],
+        'nothing from the runner child',
+      );
+      assert.deepEqual(
+        events.filter((e) => e.pid === process.pid),
+        [],
+        'nothing from this process',
+      );
+    } finally {
+      runner.close();
+      monitor.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('excludePids alone leaves the children reported (what the tests above rely on)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bpfwarden-runner-'));
+    const file = join(dir, 'f');
+    writeFileSync(file, 'x');
+    const events: BpfEvent[] = [];
+    const monitor = startMonitor(events, { excludePids: [process.pid], pathPrefixes: [`${dir}/`] });
+    try {
+      const r = await run('/bin/cat', [file]);
+      await eventually('the child open', () =>
+        find<OpenEvent>(events, 'open', (x) => x.pid === r.pid && x.path === file),
+      );
+    } finally {
+      monitor.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

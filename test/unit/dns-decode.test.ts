@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { linkingDnsDecoder } from '../../src/agent/monitors/dns-monitor.ts';
 import { BootClock } from '../../src/domain/clock.ts';
 import { type DnsDecodeResult, decodeDnsRecord } from '../../src/domain/decode/dns.ts';
+import { DnsEchoFilter } from '../../src/domain/dns-echo.ts';
 import { DnsQueryLinker } from '../../src/domain/dns-link.ts';
 import type { BpfEvent, DnsAnswerEvent, DnsEvent, DnsQueryEvent } from '../../src/domain/events.ts';
 import {
@@ -98,8 +99,8 @@ function record(r: DnsRec, base = 0, fill = 0) {
   return { bytes, v, decode: (): DnsDecodeResult => decodeDnsRecord(bytes, v, base, DNS.size, clock()) };
 }
 
-function ok(r: DnsDecodeResult | BpfEvent | null): DnsEvent {
-  assert.ok(r !== null);
+function ok(r: DnsDecodeResult | BpfEvent | null | undefined): DnsEvent {
+  assert.ok(r !== null && r !== undefined);
   if ('error' in r) assert.fail(`unexpected decode error: ${r.error}`);
   assert.ok(r.type === 'dns_query' || r.type === 'dns_answer');
   return r;
@@ -311,5 +312,64 @@ describe('linking answers to the querying pid', () => {
     const l = new DnsQueryLinker({ maxEntries: 100 });
     for (let i = 0; i < 10_000; i++) l.query(i & 0xffff, i >> 16, i, i);
     assert.equal(l.size, 100);
+  });
+});
+
+describe('one record per datagram between local network namespaces', () => {
+  const decodeAll = (decode: ReturnType<typeof linkingDnsDecoder>, recs: DnsRec[]) =>
+    recs.map((r) => {
+      const x = record(r);
+      return decode(x.bytes, x.v, 0, DNS.size);
+    });
+  // The resolver in a namespace of this host: its answer leaves it, then arrives at the client.
+  const answerOut: DnsRec = { ...A, pid: 5151, ifindex: 0, direction: DNS_EGRESS, ktimeNs: 1_001_000_000n };
+  const answerIn: DnsRec = { ...A, ktimeNs: 1_001_000_050n };
+  const queryIn: DnsRec = { ...Q, pid: 0, ifindex: 9, direction: DNS_INGRESS, ktimeNs: 1_000_000_040n };
+
+  it('skips the arrival of a datagram seen leaving a local socket; the departure is linked', () => {
+    const decode = linkingDnsDecoder(clock(), new DnsQueryLinker());
+    const [q, qIn, aOut, aIn] = decodeAll(decode, [Q, queryIn, answerOut, answerIn]);
+    assert.equal(ok(q).pid, 4242);
+    assert.equal(qIn, null, 'the query arriving in the namespace');
+    assert.equal((ok(aOut) as DnsAnswerEvent).queryPid, 4242);
+    assert.equal(aIn, null, 'the answer arriving at the client');
+  });
+
+  it('keeps arrivals with no local departure: another payload, port, address, or too late', () => {
+    const decode = linkingDnsDecoder(clock(), new DnsQueryLinker(), new DnsEchoFilter({ windowNs: 1000 }));
+    decodeAll(decode, [answerOut]);
+    const other = message({
+      id: 0x1234,
+      response: true,
+      rcode: 3,
+      questions: [{ name: 'example.com', type: 1 }],
+    });
+    const kept = decodeAll(decode, [
+      { ...answerIn, payload: other },
+      { ...answerIn, dport: 40001 },
+      { ...answerIn, saddr: [10, 0, 0, 54] },
+      { ...answerIn, ktimeNs: answerOut.ktimeNs + 1001n },
+    ]);
+    for (const k of kept) assert.equal(ok(k).direction, 'ingress');
+  });
+
+  it('each departure excuses one arrival: a retransmission arriving twice is skipped twice, a third kept', () => {
+    const decode = linkingDnsDecoder(clock(), new DnsQueryLinker());
+    const r = decodeAll(decode, [Q, Q, queryIn, queryIn, queryIn]);
+    assert.deepEqual(
+      r.map((e) => (e === null ? null : ok(e).direction)),
+      ['egress', 'egress', null, null, 'ingress'],
+    );
+  });
+
+  it('DnsEchoFilter: bounded under a flood of departures nobody receives', () => {
+    const f = new DnsEchoFilter({ maxEntries: 50 });
+    for (let i = 0; i < 2000; i++) {
+      const x = record({ ...Q, sport: 1024 + i });
+      f.departed(x.bytes, 0, i);
+    }
+    assert.equal(f.size, 50);
+    const first = record({ ...Q, sport: 1024 });
+    assert.equal(f.isEcho(first.bytes, 0, 2000), false, 'the oldest was forgotten');
   });
 });

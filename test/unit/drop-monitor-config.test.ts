@@ -28,7 +28,10 @@ test('config: defaults, and what is refused', () => {
     enabled: true,
     ringBufferBytes: 1 << 20,
     maxEventsPerSecond: 1000,
+    excludeSelf: true,
   });
+  assert.equal(dropDefinition.config.parse({ excludeSelf: false }).excludeSelf, false);
+  assert.equal(dropDefinition.config.safeParse({ excludeSelf: 'yes' }).success, false);
   assert.equal(dropDefinition.config.parse({ maxEventsPerSecond: 0 }).maxEventsPerSecond, 0);
   assert.equal(dropDefinition.config.safeParse({ maxEventsPerSecond: -1 }).success, false);
   assert.equal(dropDefinition.config.safeParse({ maxEventsPerSecond: 1.5 }).success, false);

@@ -31,6 +31,11 @@ export class RuleRunner {
     this.#opts = opts;
   }
 
+  /** The running child's pid, if one is running. */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
   #spawn(): Promise<void> {
     const child = fork(CHILD, [this.#dbPath], {
       execPath: process.execPath,

@@ -6,13 +6,19 @@ import { DROP_CTR_SUPPRESSED, DROP_TYPE_ID } from '../../domain/layout/drop.ts';
 import { type BpfObject, sumPerCpu, u32, u64n } from '../../ebpf/index.ts';
 import { checkWakeup, type RingDelivery, ringDelivery, ringMonitorFields } from './config-schema.ts';
 import { defineMonitor } from './definition.ts';
+import { type Exclusion, exclusionEntries, selfExclusion, writeExclusion } from './exclusion.ts';
 import { RingMonitor, type RingMonitorDeps } from './ring-monitor.ts';
 
-export interface DropMonitorOptions extends RingDelivery {
+export interface DropMonitorOptions extends RingDelivery, Exclusion {
   readonly clock: BootClock;
   readonly ringBufferBytes: number;
   /** Records per second over all CPUs; 0 for no limit. */
   readonly maxEventsPerSecond: number;
+}
+
+/** Replaces the excluded processes of a loaded drop.bpf.o (callable while it runs). */
+export function writeDropExclusion(obj: BpfObject, ex: Exclusion): void {
+  writeExclusion(obj, 'drop_exclude_pids', ex, 'DROP_FILTER');
 }
 
 export interface TokenBucket {
@@ -38,6 +44,7 @@ export function tokenBucket(maxEventsPerSecond: number, cpus: number): TokenBuck
 
 export function dropMonitor(opts: DropMonitorOptions, deps: RingMonitorDeps): RingMonitor {
   const { clock } = opts;
+  exclusionEntries(opts, 'DROP_FILTER'); // too many: refused before anything loads
   // Reason names come from the running kernel: they change between versions.
   const names = dropReasonNames(
     deps.kernel.enumValues('skb_drop_reason'),
@@ -60,6 +67,7 @@ export function dropMonitor(opts: DropMonitorOptions, deps: RingMonitorDeps): Ri
         spec.setGlobal('cost_ns', b.costNs);
         spec.setGlobal('burst_ns', b.burstNs);
       },
+      prepare: (obj) => writeDropExclusion(obj, opts),
       counters: (obj: BpfObject) => ({
         suppressed: sumPerCpu(obj.typedMap('drop_counters', u32, u64n), DROP_CTR_SUPPRESSED),
       }),
@@ -78,6 +86,8 @@ export const dropDefinition = defineMonitor({
       ...ringMonitorFields(1 << 20),
       /** Drop records per second over all CPUs; the rest are counted as suppressed. 0: no limit. */
       maxEventsPerSecond: z.number().int().min(0).max(10_000_000).default(1000),
+      /** Never report drops of the agent's own packets (freed while it or its rule runner runs). */
+      excludeSelf: z.boolean().default(true),
     })
     .strict()
     .superRefine(checkWakeup)
@@ -89,6 +99,7 @@ export const dropDefinition = defineMonitor({
         ringBufferBytes: cfg.ringBufferBytes,
         ...ringDelivery(cfg, DELIVERY),
         maxEventsPerSecond: cfg.maxEventsPerSecond,
+        ...selfExclusion(cfg.excludeSelf),
       },
       {
         bridge: ctx.bridge,

@@ -19,17 +19,17 @@ import { AgentError } from '../errors.ts';
 import { TRACEFS } from '../paths.ts';
 import { checkWakeup, type RingDelivery, ringDelivery, ringMonitorFields } from './config-schema.ts';
 import { defineMonitor } from './definition.ts';
+import { type Exclusion, exclusionEntries, selfExclusion } from './exclusion.ts';
 import { RingMonitor, type RingMonitorDeps } from './ring-monitor.ts';
 
 /** Sizes of the filter maps in bpf/file.bpf.c. */
-export const MAX_EXCLUDED_PIDS = 1024;
+export { MAX_EXCLUDED_PIDS } from './exclusion.ts';
 export const MAX_CGROUPS = 256;
 
-export interface FileFilters {
+/** excludePids: their calls are never reported; excludeChildrenOf: their children's. */
+export interface FileFilters extends Exclusion {
   /** Report only paths starting with one of these (empty: every path). */
   readonly pathPrefixes?: readonly string[];
-  /** Thread group ids whose calls are never reported. */
-  readonly excludePids?: readonly number[];
   /** Report only these cgroup v2 ids (empty or absent: every cgroup). */
   readonly cgroupIds?: readonly number[];
 }
@@ -50,12 +50,9 @@ export function writeFileFilters(obj: BpfObject, f: FileFilters): void {
   const problems = pathPrefixesProblems(prefixes);
   if (problems.length) throw new AgentError('FILE_FILTER', problems.join('; '));
   const cgroups = f.cgroupIds ?? [];
-  const pids = f.excludePids ?? [];
+  const pids = exclusionEntries(f, 'FILE_FILTER');
   if (cgroups.length > MAX_CGROUPS) {
     throw new AgentError('FILE_FILTER', `at most ${MAX_CGROUPS} cgroup ids, got ${cgroups.length}`);
-  }
-  if (pids.length > MAX_EXCLUDED_PIDS) {
-    throw new AgentError('FILE_FILTER', `at most ${MAX_EXCLUDED_PIDS} excluded pids, got ${pids.length}`);
   }
 
   const slots = obj.typedMap('file_prefixes', u32, bytes(FILE_PREFIX.size));
@@ -65,12 +62,12 @@ export function writeFileFilters(obj: BpfObject, f: FileFilters): void {
 
   // Additions, then the counts, then removals: a filter being widened or
   // narrowed never passes through a state that rejects what both allow.
-  for (const pid of pids) pidMap.set(pid, ONE);
+  for (const [pid, flags] of pids) pidMap.set(pid, Uint8Array.of(flags));
   const wanted = new Set(cgroups.map((c) => BigInt(c)));
   for (const c of wanted) cgroupMap.set(c, ONE);
   for (const [i, p] of prefixes.entries()) slots.set(i, encodeFilePrefix(p));
   config.set(0, encodeFileConfig(prefixes.length, wanted.size));
-  for (const k of [...pidMap.keys()]) if (!pids.includes(k)) pidMap.delete(k);
+  for (const k of [...pidMap.keys()]) if (!pids.has(k)) pidMap.delete(k);
   for (const k of [...cgroupMap.keys()]) if (!wanted.has(k)) cgroupMap.delete(k);
   const empty = new Uint8Array(FILE_PREFIX.size);
   for (let i = prefixes.length; i < FILE_PREFIX_MAX; i++) slots.set(i, empty);
@@ -155,7 +152,7 @@ export const fileDefinition = defineMonitor({
           `at most ${FILE_PREFIX_MAX} path prefixes (the kernel filter has ${FILE_PREFIX_MAX} slots)`,
         )
         .default([]),
-      /** Never report the agent's own calls: its database writes would feed back into the ring. */
+      /** Never report the agent's own calls, nor its rule runner's: its database reads and writes would feed back into the ring. */
       excludeSelf: z.boolean().default(true),
       /** Report only these cgroup v2 ids (the inode number of the cgroup's directory). */
       cgroupIds: z
@@ -173,7 +170,7 @@ export const fileDefinition = defineMonitor({
         ringBufferBytes: cfg.ringBufferBytes,
         ...ringDelivery(cfg, DELIVERY),
         pathPrefixes: cfg.pathPrefixes,
-        excludePids: cfg.excludeSelf ? [process.pid] : [],
+        ...selfExclusion(cfg.excludeSelf),
         ...(cfg.cgroupIds ? { cgroupIds: cfg.cgroupIds } : {}),
       },
       {

@@ -6,40 +6,35 @@
 import { z } from 'zod';
 import type { BootClock } from '../../domain/clock.ts';
 import { NetEventTypeId } from '../../domain/layout/net.ts';
-import { type BpfObject, bytes, u32 } from '../../ebpf/index.ts';
-import { AgentError } from '../errors.ts';
+import type { BpfObject } from '../../ebpf/index.ts';
 import { checkWakeup, type RingDelivery, ringDelivery, ringMonitorFields } from './config-schema.ts';
 import { defineMonitor } from './definition.ts';
+import {
+  type Exclusion,
+  exclusionEntries,
+  MAX_EXCLUDED_PIDS,
+  selfExclusion,
+  writeExclusion,
+} from './exclusion.ts';
 import { RingMonitor, type RingMonitorDeps } from './ring-monitor.ts';
 
 /** Size of net_exclude_pids in bpf/net.bpf.c. */
-export const NET_MAX_EXCLUDED_PIDS = 1024;
+export const NET_MAX_EXCLUDED_PIDS = MAX_EXCLUDED_PIDS;
 
-export interface NetMonitorOptions extends RingDelivery {
+/** excludePids: their sockets and calls are never reported; excludeChildrenOf: their children's. */
+export interface NetMonitorOptions extends RingDelivery, Exclusion {
   readonly clock: BootClock;
   readonly ringBufferBytes: number;
-  /** Thread group ids whose sockets and calls are never reported. */
-  readonly excludePids?: readonly number[];
 }
 
-const ONE = Uint8Array.of(1);
-
-/** Replaces the excluded thread group ids of a loaded net.bpf.o. */
-export function writeNetExcludedPids(obj: BpfObject, pids: readonly number[]): void {
-  if (pids.length > NET_MAX_EXCLUDED_PIDS) {
-    throw new AgentError('NET_FILTER', `at most ${NET_MAX_EXCLUDED_PIDS} excluded pids, got ${pids.length}`);
-  }
-  const m = obj.typedMap('net_exclude_pids', u32, bytes(1));
-  for (const k of [...m.keys()]) if (!pids.includes(k)) m.delete(k);
-  for (const pid of pids) m.set(pid, ONE);
+/** Replaces the excluded processes of a loaded net.bpf.o. */
+export function writeNetExclusion(obj: BpfObject, ex: Exclusion): void {
+  writeExclusion(obj, 'net_exclude_pids', ex, 'NET_FILTER');
 }
 
 export function netMonitor(opts: NetMonitorOptions, deps: RingMonitorDeps): RingMonitor {
   const { clock } = opts;
-  const pids = opts.excludePids ?? [];
-  if (pids.length > NET_MAX_EXCLUDED_PIDS) {
-    throw new AgentError('NET_FILTER', `at most ${NET_MAX_EXCLUDED_PIDS} excluded pids, got ${pids.length}`);
-  }
+  exclusionEntries(opts, 'NET_FILTER'); // too many: refused before anything loads
   return new RingMonitor(
     {
       name: 'net',
@@ -52,7 +47,7 @@ export function netMonitor(opts: NetMonitorOptions, deps: RingMonitorDeps): Ring
       dropTypes: Object.values(NetEventTypeId),
       decoder: { family: 'net' },
       clock,
-      prepare: (obj) => writeNetExcludedPids(obj, pids),
+      prepare: (obj) => writeNetExclusion(obj, opts),
     },
     deps,
   );
@@ -66,7 +61,7 @@ export const netDefinition = defineMonitor({
   config: z
     .object({
       ...ringMonitorFields(4 << 20),
-      /** Never report the agent's own connections and sends (alert delivery, API clients). */
+      /** Never report the agent's own connections and sends (alert delivery, API clients), nor its rule runner's. */
       excludeSelf: z.boolean().default(true),
     })
     .strict()
@@ -78,7 +73,7 @@ export const netDefinition = defineMonitor({
         clock: ctx.clock,
         ringBufferBytes: cfg.ringBufferBytes,
         ...ringDelivery(cfg, DELIVERY),
-        excludePids: cfg.excludeSelf ? [process.pid] : [],
+        ...selfExclusion(cfg.excludeSelf),
       },
       {
         bridge: ctx.bridge,

@@ -64,10 +64,10 @@ function withScope(cmd: Command): Command {
 
 export function context(o: CommonOptions, fail: (msg: string) => never, kernel: boolean): AdminContext {
   const pinRoot = pinRootOf(o, fail);
-  if (!kernel) return { dbPath: o.db, pinRoot, user: currentUser() };
+  if (!kernel) return { dbPath: o.db, pinRoot, user: currentUser(), actor: 'cli' };
   const bridge = nativeBridge();
   ensureMounts(new Kernel(bridge)); // bpffs, for the pins
-  return { dbPath: o.db, pinRoot, bridge, user: currentUser() };
+  return { dbPath: o.db, pinRoot, bridge, user: currentUser(), actor: 'cli' };
 }
 
 function kindsArg(kind: string | undefined, fail: (msg: string) => never): PolicyKind[] {

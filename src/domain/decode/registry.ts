@@ -4,6 +4,7 @@
  * main thread or in the store worker.
  */
 import type { BootClock } from '../clock.ts';
+import { DnsEchoFilter } from '../dns-echo.ts';
 import { DnsQueryLinker } from '../dns-link.ts';
 import type { DropReasonNames } from '../drop-reasons.ts';
 import type { BpfEvent } from '../events.ts';
@@ -31,11 +32,21 @@ export type DecoderSpec =
   | { readonly family: 'dns' }
   | { readonly family: 'policy' };
 
-/** Decoder that also links DNS answers to the pid of their query. */
-export function linkingDnsDecoder(clock: BootClock, linker: DnsQueryLinker): RecordDecoder {
+/**
+ * Decoder that also links DNS answers to the pid of their query, and skips
+ * the arrival of a datagram already reported leaving a local socket (DNS
+ * between network namespaces of this host: one record per datagram).
+ */
+export function linkingDnsDecoder(
+  clock: BootClock,
+  linker: DnsQueryLinker,
+  echoes: DnsEchoFilter = new DnsEchoFilter(),
+): RecordDecoder {
   return (bytes, view, off, size) => {
     const e = decodeDnsRecord(bytes, view, off, size, clock);
     if ('error' in e) return e;
+    if (e.direction === 'egress') echoes.departed(bytes, off, e.ktimeNs);
+    else if (echoes.isEcho(bytes, off, e.ktimeNs)) return null;
     if (e.type === 'dns_query') {
       // Only egress knows the sender: ingress queries (this host serving DNS) have no pid.
       if (e.direction === 'egress' && e.pid > 0) linker.query(e.dnsId, e.clientPort, e.pid, e.ktimeNs);

@@ -18,6 +18,7 @@ import {
   addPolicyRule,
   type ChangeAuthor,
   getPolicyRule,
+  type PolicySource,
   removePolicyRule,
   type StoredPolicyRule,
 } from '../../store/policy-rules-store.ts';
@@ -34,6 +35,8 @@ export interface AdminContext {
   /** Needed to touch the kernel; commands that only read the database do without. */
   readonly bridge?: NativeBridge;
   readonly user: string;
+  /** Recorded as the source of rules added and the actor of changes: 'cli' or 'api'. */
+  readonly actor: Exclude<PolicySource, 'config'>;
   readonly eventsPerSecondPerRule?: number;
 }
 
@@ -139,7 +142,7 @@ export interface AddResult {
 export function addRule(ctx: AdminContext, kind: PolicyKind, rawBody: Record<string, unknown>): AddResult {
   const body = checkBody(kind, rawBody);
   checkCompiles(ctx, kind, body);
-  const author: ChangeAuthor = { actor: 'cli', user: ctx.user };
+  const author: ChangeAuthor = { actor: ctx.actor, user: ctx.user };
   const id = withDb(ctx.dbPath, (db) => addPolicyRule(db, kind, body, author, Date.now() * 1000));
   const applied = applyRecorded(ctx, kind, `rule ${id} is recorded`);
   return { id, body, applied };
@@ -151,7 +154,7 @@ export interface RemoveResult {
 }
 
 export function removeRules(ctx: AdminContext, ids: readonly number[]): RemoveResult {
-  const author: ChangeAuthor = { actor: 'cli', user: ctx.user };
+  const author: ChangeAuthor = { actor: ctx.actor, user: ctx.user };
   const removed = withDb(ctx.dbPath, (db) => {
     for (const id of ids) {
       const r = getPolicyRule(db, id);

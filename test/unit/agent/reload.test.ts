@@ -44,6 +44,7 @@ query: SELECT id, pid, comm, type FROM new_process_events WHERE comm = '${id}'
 test('the live keys: detection, alert delivery and the filters in kernel maps', () => {
   assert.deepEqual([...LIVE_KEYS].sort(), [
     'alerts',
+    'monitors.drop.excludeSelf',
     'monitors.file.cgroupIds',
     'monitors.file.excludeSelf',
     'monitors.file.pathPrefixes',

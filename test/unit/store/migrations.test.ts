@@ -192,3 +192,39 @@ test('a later migration adding an event table extends the events view', () => {
   );
   db.close();
 });
+
+test("migration 11: policy rules keep their ids and times, and source 'api' is accepted", (t) => {
+  const db = new DatabaseSync(join(tempDir(t), 'v10.db'));
+  t.after(() => db.close());
+  migrate(
+    db,
+    MIGRATIONS.filter((m) => m.version <= 10),
+  );
+  db.exec(`INSERT INTO policy_rules VALUES (7, 'egress', 'cli', '{"action":"deny"}', 11, 12)`);
+  assert.throws(
+    () => db.exec(`INSERT INTO policy_rules VALUES (8, 'exec', 'api', '{}', 1, 1)`),
+    /CHECK constraint/,
+    'before: api is refused',
+  );
+  migrate(db);
+  assert.equal(schemaVersion(db), LATEST_SCHEMA_VERSION);
+  db.exec(`INSERT INTO policy_rules VALUES (8, 'exec', 'api', '{}', 1, 1)`);
+  assert.deepEqual(
+    db
+      .prepare('SELECT id, kind, source, rule_json, created_us, updated_us FROM policy_rules ORDER BY id')
+      .all()
+      .map((r) => ({ ...r })),
+    [
+      {
+        id: 7,
+        kind: 'egress',
+        source: 'cli',
+        rule_json: '{"action":"deny"}',
+        created_us: 11,
+        updated_us: 12,
+      },
+      { id: 8, kind: 'exec', source: 'api', rule_json: '{}', created_us: 1, updated_us: 1 },
+    ],
+  );
+  assert.throws(() => db.exec(`INSERT INTO policy_rules VALUES (9, 'exec', 'web', '{}', 1, 1)`), /CHECK/);
+});

@@ -17,7 +17,9 @@ const PolicyRule = z
   .object({
     id: z.number().int(),
     kind: Kind,
-    source: z.enum(['cli', 'config']).describe('config rules are changed in the configuration file'),
+    source: z
+      .enum(['cli', 'config', 'api'])
+      .describe('who added the rule: the CLI, the configuration file (changed there), or this API'),
     body: z
       .record(z.string(), z.unknown())
       .describe('the rule as written (action, cidr, ports, path, cgroup, uid...)'),
