@@ -87,7 +87,7 @@ test('filters narrow the table; colour only when forced', async (t) => {
   assert.equal(byComm.out.trimEnd().split('\n').length, 2);
   assert.match(byComm.out, /child=301/);
   const noColor = await run(path, ['--pid', '300'], { FORCE_COLOR: '1', NO_COLOR: '1' });
-  assert.ok(noColor.out.includes('\x1b'), 'FORCE_COLOR wins over NO_COLOR');
+  assert.ok(!noColor.out.includes('\x1b'), 'NO_COLOR wins over FORCE_COLOR (no-color.org)');
   assert.ok(!(await run(path, ['--pid', '300'], { NO_COLOR: '1' })).out.includes('\x1b'));
 });
 
