@@ -19,3 +19,12 @@ export function firstEventIdSince(db: DatabaseSync, sinceUs: number): number {
     | undefined;
   return r?.id === null || r?.id === undefined ? maxEventId(db) + 1 : num(r.id);
 }
+
+/** The newest event id stored before a time (the end of a `rules test --since` replay step). */
+export function lastEventIdBefore(db: DatabaseSync, beforeUs: number): number {
+  const parts = EVENT_TABLES.map((t) => `SELECT MAX(id) AS id FROM ${t.name} WHERE time_us < :before`);
+  const r = db
+    .prepare(`SELECT MAX(id) AS id FROM (${parts.join(' UNION ALL ')})`)
+    .get({ before: beforeUs }) as Row | undefined;
+  return r?.id === null || r?.id === undefined ? 0 : num(r.id);
+}

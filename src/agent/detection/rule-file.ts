@@ -108,11 +108,21 @@ export function loadRuleFile(path: string): CheckedRule[] {
   } catch (err) {
     throw new RuleDefinitionError(`cannot read ${path}: ${(err as Error).message}`);
   }
-  return ruleDocuments(text, path).map((raw, i) => {
+  // Every rule is checked, so one run reports every bad rule of the file.
+  const checked: CheckedRule[] = [];
+  const errors: string[] = [];
+  ruleDocuments(text, path).forEach((raw, i) => {
     const id =
       raw && typeof raw === 'object' && 'id' in raw ? String((raw as { id: unknown }).id) : `#${i + 1}`;
-    return checkRule(raw, `${path}: rule ${id}`);
+    try {
+      checked.push(checkRule(raw, `${path}: rule ${id}`));
+    } catch (err) {
+      if (!(err instanceof RuleDefinitionError)) throw err;
+      errors.push(err.message);
+    }
   });
+  if (errors.length) throw new RuleDefinitionError(errors.join('\n'));
+  return checked;
 }
 
 export interface DirectoryLoad {

@@ -99,9 +99,10 @@ export function runOne(
   cache: StatementCache,
   g: ReturnType<typeof guard>,
   req: RunRequest,
-  toId: number,
+  newestId: number,
 ): RunResult {
   const started = performance.now();
+  const toId = req.toId === undefined ? newestId : Math.min(req.toId, newestId);
   g.denials.length = 0;
   g.setRuleMode(true);
   try {

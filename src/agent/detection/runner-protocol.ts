@@ -7,6 +7,8 @@ export interface RunRequest {
   readonly fromId: number;
   readonly nowUs: number;
   readonly maxRows: number;
+  /** Read events up to this id only (a replay step); default: the newest. */
+  readonly toId?: number;
 }
 
 export type RunResult =

@@ -7,22 +7,15 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { type CheckedRule, loadRuleFile } from '../../agent/detection/rule-file.ts';
-import { RuleRunner } from '../../agent/detection/rule-runner.ts';
+import { loadRuleFile } from '../../agent/detection/rule-file.ts';
 import { DB_OPS, type RuleWithState } from '../../api/db/ops.ts';
-import { draftAlert } from '../../domain/rules/alert-draft.ts';
-import { parseTimeSpec } from '../../domain/time-spec.ts';
 import { openDatabase } from '../../store/database.ts';
-import { firstEventIdSince } from '../../store/event-ids.ts';
-import { eventTypesOf, RULE_CATALOG, withNewEventSources } from '../../store/rule-catalog.ts';
 import { getRule, getRuleState, upsertRule } from '../../store/rules-store.ts';
 import { viaAgentOr, withDb } from '../agent-api.ts';
 import { useColor } from '../format/color.ts';
 import { formatLocalTime } from '../format/event-row.ts';
-import { withProgress } from '../format/progress.ts';
 import { renderTable, sanitize } from '../format/table.ts';
-
-const USAGE = { code: 'bpfwarden.usage', exitCode: 2 } as const;
+import { registerRulesTest } from './rules-test.ts';
 
 const NOT_FOUND = (id: string): Error =>
   Object.assign(new Error(`no rule with id ${id} (see: bpfwarden rules list)`), { code: 'RULE_NOT_FOUND' });
@@ -174,100 +167,5 @@ Examples:
       );
     });
 
-  dbOpt(
-    rules
-      .command('test <file>')
-      .description(
-        'run the rules in a YAML file against stored events and print what they would raise (read-only)',
-      ),
-  )
-    .option('--since <time>', 'treat events stored since this time as new (default: all stored events)')
-    .option('--timeout <ms>', 'time bound of the run', '10000')
-    .option('--json', 'one JSON object per would-be alert')
-    .action(
-      async (
-        file: string,
-        o: { db: string; since?: string; timeout: string; json?: boolean },
-        cmd: Command,
-      ) => {
-        const timeoutMs = Number(o.timeout);
-        if (!/^\d+$/.test(o.timeout) || timeoutMs < 1 || timeoutMs > 3_600_000) {
-          cmd.error(
-            `error: --timeout must be milliseconds from 1 to 3600000 (got ${JSON.stringify(o.timeout)})`,
-            USAGE,
-          );
-        }
-        let sinceUs: number | undefined;
-        if (o.since !== undefined) {
-          try {
-            sinceUs = parseTimeSpec(o.since, Date.now() * 1000);
-          } catch (err) {
-            cmd.error(`error: --since: ${(err as Error).message}`, USAGE);
-          }
-        }
-        const checked = loadRuleFile(file);
-        const nowUs = Date.now() * 1000;
-        let fromId = 0;
-        if (sinceUs !== undefined) {
-          const db = openDatabase(o.db, { readOnly: true });
-          try {
-            fromId = firstEventIdSince(db, sinceUs) - 1;
-          } finally {
-            db.close();
-          }
-        }
-        const runner = new RuleRunner(o.db, { timeoutMs });
-        try {
-          await withProgress(`running ${checked.length} rule(s)`, { json: o.json === true }, async () => {
-            for (const c of checked) await testOne(c, runner, fromId, nowUs, out, o.json === true);
-          });
-        } finally {
-          runner.close();
-        }
-      },
-    );
-}
-
-async function testOne(
-  c: CheckedRule,
-  runner: RuleRunner,
-  fromId: number,
-  nowUs: number,
-  out: NodeJS.WritableStream,
-  json: boolean,
-): Promise<void> {
-  const sql = withNewEventSources(c.rule.query, c.query.newSources, c.query.hasWith);
-  const [r] = await runner.run([{ ruleId: c.rule.id, sql, fromId, nowUs, maxRows: 10_000 }]);
-  if (!r) return;
-  if (!r.ok) {
-    out.write(`${c.rule.id}: run failed: ${r.error}\n`);
-    process.exitCode = 1;
-    return;
-  }
-  const types = [
-    ...c.query.tables,
-    ...c.query.newSources.map((s) => RULE_CATALOG.newEventSources.get(s) ?? ''),
-  ].flatMap((t) => eventTypesOf(t));
-  const seen = new Set<string>();
-  let raised = 0;
-  let suppressed = 0;
-  for (const row of r.rows) {
-    const d = draftAlert(c.rule, row, nowUs, [...new Set(types)]);
-    if (c.rule.throttleMs > 0 && seen.has(d.dedupeKey)) {
-      suppressed++;
-      continue;
-    }
-    seen.add(d.dedupeKey);
-    raised++;
-    if (json) out.write(`${JSON.stringify(d)}\n`);
-    else
-      out.write(
-        `${sanitize(
-          `[${d.severity}] ${d.title}  (dedupe ${d.dedupeKey}; events ${d.eventIds.join(',') || '-'})`,
-        )}\n`,
-      );
-  }
-  const note = `${c.rule.id}: would raise ${raised} alert(s) from events ${fromId + 1}..${r.toId}${suppressed ? `, ${suppressed} suppressed by dedupe` : ''}${r.truncated ? ' (rows truncated)' : ''} in ${r.ms.toFixed(1)} ms`;
-  if (json) process.stderr.write(`${note}\n`);
-  else out.write(`${note}\n`);
+  registerRulesTest(rules, defaultDb, out);
 }

@@ -26,6 +26,18 @@ export const RULE_FUNCTIONS: ReadonlySet<string> = new Set([
   'group_concat',
   'json_group_array',
   'json_group_object',
+  // window functions (over the rows a rule already reads)
+  'row_number',
+  'rank',
+  'dense_rank',
+  'percent_rank',
+  'cume_dist',
+  'ntile',
+  'lag',
+  'lead',
+  'first_value',
+  'last_value',
+  'nth_value',
   // scalar
   'abs',
   'round',

@@ -48,8 +48,19 @@ export function positionAt(sql: string, offset: number): Position {
 export function tokenize(sql: string): Token[] {
   const out: Token[] = [];
   let i = 0;
+  // Positions advance with the tokens (offsets only grow): linear, where a
+  // positionAt() per token was quadratic in the query's length.
+  let at = 0;
+  let line = 1;
+  let column = 1;
   const push = (kind: TokenKind, text: string, start: number): void => {
-    out.push({ kind, text, offset: start, ...positionAt(sql, start) });
+    for (; at < start; at++) {
+      if (sql[at] === '\n') {
+        line++;
+        column = 1;
+      } else column++;
+    }
+    out.push({ kind, text, offset: start, line, column });
   };
   const closing = (open: number, quote: string, what: string): number => {
     let j = open + 1;

@@ -8,15 +8,18 @@
 // dialect (and their source maps), about 60 MiB in each thread that loads it.
 import nodeSqlParser from 'node-sql-parser/build/sqlite.js';
 import { CALL_LIKE_KEYWORDS, RULE_FUNCTIONS, RULE_PARAMETERS, type RuleCatalog } from './catalog.ts';
+import { checkBounds } from './query-bounds.ts';
 import {
   calledNames,
   findName,
   LexError,
   type Position,
+  positionAt,
   splitStatements,
   type Token,
   tokenize,
 } from './sql-lexer.ts';
+import { type ParserText, parserText } from './window-spec.ts';
 
 export interface Violation {
   readonly message: string;
@@ -69,6 +72,7 @@ export function validateRuleQuery(sql: string, catalog: RuleCatalog): Validation
     else throw err;
     return done();
   }
+  if (!checkBounds(tokens, fail)) return done();
   const statements = splitStatements(tokens);
   if (statements.length === 0) {
     fail('query is empty (a rule is one SELECT statement)');
@@ -88,29 +92,56 @@ export function validateRuleQuery(sql: string, catalog: RuleCatalog): Validation
   }
   lexicalChecks(tokens, fail);
   if (out.length) return done();
+  const forParser = parserText(sql, tokens, fail);
+  if (out.length) return done();
+  // Where the parser's offsets fall in the rule's own text.
+  const place = (loc: { offset?: number } | undefined): Position | undefined =>
+    typeof loc?.offset === 'number' ? positionAt(sql, forParser.original(loc.offset)) : undefined;
 
+  try {
+    return parseAndCheck(forParser, tokens, catalog, verb === 'with', place, fail) ?? done();
+  } catch (err) {
+    // The bounds keep recursion shallow; this is the net under them.
+    if (!(err instanceof RangeError)) throw err;
+    fail('query nests too deeply to check; split it into simpler conditions');
+    return done();
+  }
+}
+
+function parseAndCheck(
+  forParser: ParserText,
+  tokens: readonly Token[],
+  catalog: RuleCatalog,
+  hasWith: boolean,
+  place: (loc: { offset?: number } | undefined) => Position | undefined,
+  fail: (m: string, at?: Position) => void,
+): ValidationResult | undefined {
   let ast: unknown;
   try {
-    ast = parser.astify(sql, { database: 'sqlite', parseOptions: { includeLocations: true } });
+    ast = parser.astify(forParser.text, { database: 'sqlite', parseOptions: { includeLocations: true } });
   } catch (err) {
-    const loc = (err as { location?: { start?: { line: number; column: number } } }).location?.start;
+    if (err instanceof RangeError) throw err;
+    const loc = (err as { location?: { start?: { offset?: number } } }).location?.start;
     const msg = (err as Error).message.replace(/\s+/g, ' ');
-    fail(`syntax error: ${msg.length > 200 ? `${msg.slice(0, 200)}…` : msg}`, loc ?? START);
-    return done();
+    fail(`syntax error: ${msg.length > 200 ? `${msg.slice(0, 200)}…` : msg}`, place(loc) ?? START);
+    return undefined;
   }
   const stmts = Array.isArray(ast) ? ast : [ast];
   if (stmts.length !== 1) {
     fail(`found ${stmts.length} statements; a rule is exactly one SELECT`);
-    return done();
+    return undefined;
   }
   const root = stmts[0] as Node;
   if (root.type !== 'select') {
     fail(`only SELECT is allowed; this is a ${String(root.type).toUpperCase()} statement`);
-    return done();
+    return undefined;
   }
-  const query = structuralChecks(root, tokens, catalog, fail);
-  if (out.length) return done();
-  return { ok: true, query: { ...query, hasWith: verb === 'with' } };
+  let failed = false;
+  const query = structuralChecks(root, tokens, catalog, place, (m, at) => {
+    failed = true;
+    fail(m, at);
+  });
+  return failed ? undefined : { ok: true, query: { ...query, hasWith } };
 }
 
 function lexicalChecks(tokens: readonly Token[], fail: (m: string, at?: Position) => void): void {
@@ -149,6 +180,7 @@ function structuralChecks(
   root: Node,
   tokens: readonly Token[],
   catalog: RuleCatalog,
+  place: (loc: { offset?: number } | undefined) => Position | undefined,
   fail: (m: string, at?: Position) => void,
 ): Omit<ValidatedQuery, 'hasWith'> {
   const ctes = new Set<string>();
@@ -171,6 +203,13 @@ function structuralChecks(
       for (const w of n.with as Node[]) {
         const name = nameOf(w.name);
         if (name) ctes.add(name);
+        // SQLite makes a CTE that reads itself recursive, keyword or not.
+        if (name && readsTable(w.stmt, name)) {
+          fail(
+            `CTE ${name} reads itself: recursive CTEs are not allowed (they can run without bound)`,
+            at(name),
+          );
+        }
         if (Array.isArray(w.columns))
           for (const c of w.columns) aliases.add(String(nameOf(c) ?? c).toLowerCase());
       }
@@ -187,8 +226,8 @@ function structuralChecks(
     if (n.type === 'function' || n.type === 'aggr_func') {
       const fname = functionName(n);
       if (fname && !RULE_FUNCTIONS.has(fname) && !CALL_LIKE_KEYWORDS.has(fname)) {
-        const loc = (n.loc as { start?: Position } | undefined)?.start;
-        fail(`function ${fname}() is not allowed`, loc ?? at(fname));
+        const loc = (n.loc as { start?: { offset?: number } } | undefined)?.start;
+        fail(`function ${fname}() is not allowed`, place(loc) ?? at(fname));
       }
     }
     for (const [k, v] of Object.entries(n)) if (k !== 'loc') visit(v);
@@ -270,11 +309,26 @@ function structuralChecks(
   return { tables: [...tables], newSources: [...newSources] };
 }
 
+/** Whether a FROM anywhere under `node` reads the table `name`. */
+function readsTable(node: unknown, name: string): boolean {
+  if (Array.isArray(node)) return node.some((n) => readsTable(n, name));
+  if (!node || typeof node !== 'object') return false;
+  const n = node as Node;
+  if (
+    Array.isArray(n.from) &&
+    (n.from as Node[]).some((f) => typeof f.table === 'string' && f.table.toLowerCase() === name)
+  )
+    return true;
+  return Object.entries(n).some(([k, v]) => k !== 'loc' && readsTable(v, name));
+}
+
 function nameOf(v: unknown): string | undefined {
   if (typeof v === 'string') return v.toLowerCase();
   if (v && typeof v === 'object') {
     const o = v as Node;
     if (typeof o.value === 'string') return o.value.toLowerCase();
+    // A CTE's column list holds column references.
+    if (o.type === 'column_ref' && typeof o.column === 'string') return o.column.toLowerCase();
     if (o.expr) return nameOf(o.expr);
   }
   return undefined;

@@ -226,4 +226,44 @@ export const HOSTILE_RULES: readonly HostileRule[] = [
     sql: `SELECT id FROM new_events WHERE ${'pid = 1 OR '.repeat(3000)}pid = 2`,
     reject: /characters; at most/,
   },
+  {
+    name: 'recursive cte without the keyword',
+    sql: 'WITH c AS (SELECT max(id) AS x FROM new_events UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c',
+    reject: /CTE c reads itself: recursive CTEs are not allowed/,
+  },
+  {
+    name: 'recursive cte through a subquery',
+    sql: 'WITH c AS (SELECT id AS x FROM new_events WHERE id IN (SELECT x + 1 FROM c)) SELECT x FROM c',
+    reject: /CTE c reads itself/,
+  },
+  {
+    name: 'scalar subqueries 900 deep',
+    sql: `SELECT id FROM new_events WHERE id > ${'(SELECT '.repeat(900)}1${')'.repeat(900)}`,
+    reject: /tokens; at most|parentheses nest/,
+  },
+  {
+    name: 'scalar subqueries 40 deep',
+    sql: `SELECT id FROM new_events WHERE id > ${'(SELECT '.repeat(40)}1${')'.repeat(40)}`,
+    reject: /parentheses nest 33 deep here; at most 32/,
+  },
+  {
+    name: '6000 terms',
+    sql: `SELECT id FROM new_events WHERE id > ${Array(6000).fill('1').join('+')}`,
+    reject: /query has \d+ tokens; at most/,
+  },
+  {
+    name: 'char() with 4000 arguments',
+    sql: `SELECT id FROM new_events WHERE comm = char(${Array(4000).fill('65').join(',')})`,
+    reject: /tokens; at most|char\(\) has more than/,
+  },
+  {
+    name: 'char() with 150 arguments',
+    sql: `SELECT id FROM new_events WHERE comm = char(${Array(150).fill('65').join(',')})`,
+    reject: /char\(\) has more than 100 arguments/,
+  },
+  {
+    name: 'window frame reading a column',
+    sql: 'SELECT id, count(*) OVER (ORDER BY id ROWS BETWEEN pid PRECEDING AND CURRENT ROW) FROM new_events',
+    reject: /window frame: pid is not allowed/,
+  },
 ];
