@@ -2,7 +2,7 @@
  * Egress and exec policy in the configuration file (the lead composes this
  * under `enforcement`): rule lists with explicit ids, and the per-rule rate
  * of decision records. Rules from the file are recorded beside the ones the
- * CLI adds; on an id both use, the file's rule wins (see README).
+ * CLI adds; on an id both use, the file's rule wins (see docs/enforcement.md).
  */
 import { z } from 'zod';
 import { EgressRuleSchema, ExecRuleSchema } from './policy/rule-schema.ts';

@@ -77,7 +77,7 @@ export function dnsMonitor(opts: DnsMonitorOptions, deps: RingMonitorDeps): Ring
   );
 }
 
-/** Wake-up batching defaults (measured: see the README's benchmark section). */
+/** Wake-up batching defaults (measured: see docs/architecture.md, "Event path"). */
 const DELIVERY = { wakeupBytes: 16384, pollIntervalMs: 20 };
 
 export const dnsDefinition = defineMonitor({

@@ -76,7 +76,7 @@ export function dropMonitor(opts: DropMonitorOptions, deps: RingMonitorDeps): Ri
   );
 }
 
-/** Wake-up batching defaults (measured: see the README's benchmark section). */
+/** Wake-up batching defaults (measured: see docs/architecture.md, "Event path"). */
 const DELIVERY = { wakeupBytes: 16384, pollIntervalMs: 20 };
 
 export const dropDefinition = defineMonitor({

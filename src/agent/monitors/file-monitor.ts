@@ -136,7 +136,7 @@ const pathPrefix = z.string().superRefine((p, ctx) => {
   if (why) ctx.addIssue({ code: 'custom', message: why });
 });
 
-/** Wake-up batching defaults (measured: see the README's benchmark section). */
+/** Wake-up batching defaults (measured: see docs/architecture.md, "Event path"). */
 const DELIVERY = { wakeupBytes: 262144, pollIntervalMs: 20 };
 
 export const fileDefinition = defineMonitor({

@@ -53,7 +53,7 @@ export function netMonitor(opts: NetMonitorOptions, deps: RingMonitorDeps): Ring
   );
 }
 
-/** Wake-up batching defaults (measured: see the README's benchmark section). */
+/** Wake-up batching defaults (measured: see docs/architecture.md, "Event path"). */
 const DELIVERY = { wakeupBytes: 65536, pollIntervalMs: 20 };
 
 export const netDefinition = defineMonitor({

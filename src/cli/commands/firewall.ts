@@ -3,7 +3,7 @@
  * firewall rules and interfaces. Commands work directly (database and
  * pinned maps), with or without a running agent; a change is validated,
  * recorded in the change log and, when the firewall is loaded, applied to
- * the kernel at once (atomically: see README "Firewall and rate limiting").
+ * the kernel at once (atomically: see docs/enforcement.md).
  */
 import type { Command } from 'commander';
 import { ruleToJson } from '../../domain/enforce/firewall/rule.ts';

@@ -106,7 +106,7 @@ function jsonReports(reports: KindReports): Record<string, unknown> {
 export function registerPolicyCommand(program: Command, out: NodeJS.WritableStream = process.stdout): void {
   const policy = program
     .command('policy')
-    .description('egress and exec policy: rules enforced in the kernel (see README "Egress and exec policy")')
+    .description('egress and exec policy: rules enforced in the kernel (see docs/enforcement.md)')
     .addHelpText(
       'after',
       `

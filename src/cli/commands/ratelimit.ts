@@ -2,7 +2,7 @@
  * `bpfwarden ratelimit show|set|clear|stats`: the firewall's per-source
  * token buckets (rate limit and SYN guard) and the rate of policy records.
  * Settings are stored and, when the firewall is loaded, written to the
- * kernel at once. Rates are per source address per CPU (README).
+ * kernel at once. Rates are per source address per CPU (docs/enforcement.md).
  */
 import type { Command } from 'commander';
 import type { RateLimitSettings } from '../../domain/enforce/firewall/ratelimit.ts';

@@ -27,7 +27,7 @@ export function registerRulesCommand(
 ): void {
   const rules = program
     .command('rules')
-    .description('detection rules: SQL SELECTs over stored events (see README "Detection rules")')
+    .description('detection rules: SQL SELECTs over stored events (see docs/rules-and-alerts.md)')
     .addHelpText(
       'after',
       `

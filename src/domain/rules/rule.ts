@@ -17,7 +17,7 @@ export interface Rule {
   readonly name: string;
   readonly description: string;
   readonly severity: Severity;
-  /** A SELECT over the event tables; see docs in README ("Writing rules"). */
+  /** A SELECT over the event tables; see docs/rules-and-alerts.md. */
   readonly query: string;
   /** Alert title template: `{column}` is replaced from the result row. */
   readonly title: string;
