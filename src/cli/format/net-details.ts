@@ -4,7 +4,7 @@
  * duration at close, the call's result). Pure.
  */
 import type { StoredEvent } from '../../store/event-query.ts';
-import { formatDuration } from './event-row.ts';
+import { formatDuration } from './duration.ts';
 import { resultText } from './file-details.ts';
 
 type StoredNet = Extract<
