@@ -1,6 +1,7 @@
 /** Alerts: listing, one alert with its deliveries, acknowledgement, stream. */
 import { z } from 'zod';
 import { SEVERITIES } from '../../../domain/rules/rule.ts';
+import { decimalInteger } from './common.ts';
 
 export const Delivery = z
   .object({
@@ -37,7 +38,7 @@ export const AlertsQuery = z
     severity: z.enum(SEVERITIES).optional().describe('at least this severity'),
     rule: z.string().min(1).optional().describe('only this rule id'),
     since: z.string().optional().describe('only alerts at or after this time (10m, 2h, an ISO time...)'),
-    limit: z.coerce.number().int().min(1).max(100_000).default(100).describe('newest alerts to return'),
+    limit: decimalInteger(1, 100_000).default(100).describe('newest alerts to return'),
   })
   .strict();
 
@@ -45,11 +46,6 @@ export const StreamAlertsQuery = z
   .object({
     severity: z.enum(SEVERITIES).optional().describe('at least this severity'),
     rule: z.string().min(1).optional().describe('only this rule id'),
-    after: z.coerce
-      .number()
-      .int()
-      .min(0)
-      .optional()
-      .describe('resume after this alert id (default: from now)'),
+    after: decimalInteger(0).optional().describe('resume after this alert id (default: from now)'),
   })
   .strict();

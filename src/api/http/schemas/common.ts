@@ -19,8 +19,20 @@ export const errorResponses = {
   503: ErrorBody,
 };
 
+/**
+ * A decimal integer in a path or query string, as the CLI reads one: digits
+ * only (z.coerce.number() would take 0x1, 1e3, " 7" and 1.0).
+ */
+export function decimalInteger(min: number, max: number = Number.MAX_SAFE_INTEGER) {
+  return z
+    .string()
+    .regex(/^(0|[1-9][0-9]{0,15})$/, `must be a decimal integer from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+}
+
 export const NumericId = z.object({
-  id: z.coerce.number().int().min(1).describe('numeric id'),
+  id: decimalInteger(1).describe('numeric id'),
 });
 
 export const RuleIdParam = z.object({

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { EVENT_TYPES } from '../../../domain/events.ts';
 import { MAX_LIMIT } from '../../../store/event-query.ts';
 import { SUMMARY_KEYS } from '../../../store/event-summary.ts';
+import { decimalInteger } from './common.ts';
 
 const TIME =
   'a duration meaning that long ago (90s, 5m, 2h, 1d), an ISO 8601 time, a date, Unix seconds, or "now"';
@@ -76,11 +77,6 @@ export const StreamEventsQuery = EventFilterQuery.omit({
   port: true,
 })
   .extend({
-    after: z.coerce
-      .number()
-      .int()
-      .min(0)
-      .optional()
-      .describe('resume after this event id (default: from now)'),
+    after: decimalInteger(0).optional().describe('resume after this event id (default: from now)'),
   })
   .strict();
