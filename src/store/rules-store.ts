@@ -132,19 +132,35 @@ export function upsertRule(
     rule.id,
     maxEventId(db),
   );
+  if (mode === 'set-enabled' && rule.enabled && !existing.enabled) resumeFromNow(db, rule.id);
   return 'updated';
 }
 
 export function setRuleEnabled(db: DatabaseSync, id: string, enabled: boolean, nowUs: number): boolean {
+  const before = db.prepare('SELECT enabled FROM rules WHERE id = ?').get(id) as Row | undefined;
+  const state = db.prepare('SELECT disabled_reason FROM rule_state WHERE rule_id = ?').get(id) as
+    | Row
+    | undefined;
   const r = db
     .prepare('UPDATE rules SET enabled = ?, updated_us = ? WHERE id = ?')
     .run(enabled ? 1 : 0, nowUs, id);
   if (enabled) {
+    // Off by hand or by its failures: either way it starts again at now.
+    if (before?.enabled === 0 || (state && state.disabled_reason !== null)) resumeFromNow(db, id);
     db.prepare(
       'UPDATE rule_state SET disabled_reason = NULL, consecutive_failures = 0 WHERE rule_id = ?',
     ).run(id);
   }
   return Number(r.changes) > 0;
+}
+
+/**
+ * A rule enabled again resumes from the newest stored event: the events of
+ * while it was off are not alerted on late (replay them with `rules test
+ * --since` when that is wanted).
+ */
+function resumeFromNow(db: DatabaseSync, id: string): void {
+  db.prepare('UPDATE rule_state SET watermark = MAX(watermark, ?) WHERE rule_id = ?').run(maxEventId(db), id);
 }
 
 export function removeRule(db: DatabaseSync, id: string): boolean {
