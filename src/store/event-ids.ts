@@ -28,3 +28,16 @@ export function lastEventIdBefore(db: DatabaseSync, beforeUs: number): number {
     .get({ before: beforeUs }) as Row | undefined;
   return r?.id === null || r?.id === undefined ? 0 : num(r.id);
 }
+
+/** Read at most this many ids of one alert for its types. */
+const MAX_TYPED_IDS = 64;
+
+/** The stored types of events by id (an alert's triggering events), through the events view. */
+export function eventTypesByIds(db: DatabaseSync, ids: readonly number[]): string[] {
+  const some = ids.slice(0, MAX_TYPED_IDS);
+  if (!some.length) return [];
+  const rows = db
+    .prepare(`SELECT DISTINCT type FROM events WHERE id IN (${some.map(() => '?').join(',')})`)
+    .all(...some) as Row[];
+  return rows.map((r) => String(r.type));
+}

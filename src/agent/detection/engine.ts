@@ -16,7 +16,7 @@ import { type ValidatedQuery, validateRuleQuery } from '../../domain/rules/valid
 import type { Sink } from '../../sinks/sink.ts';
 import { insertAlerts, type RoutedDraft } from '../../store/alerts-store.ts';
 import { openDatabase } from '../../store/database.ts';
-import { maxEventId } from '../../store/event-ids.ts';
+import { eventTypesByIds, maxEventId } from '../../store/event-ids.ts';
 import { Outbox } from '../../store/outbox.ts';
 import { eventTypesOf, RULE_CATALOG, withNewEventSources } from '../../store/rule-catalog.ts';
 import {
@@ -259,7 +259,7 @@ export class DetectionEngine {
             `rules: rule ${r.ruleId} returned more than ${r.rows.length} rows; the rest were dropped`,
           );
         const drafts: RoutedDraft[] = r.rows.map((row) => {
-          const draft = draftAlert(c.rule as Rule, row, nowUs, c.types);
+          const draft = draftAlert(c.rule as Rule, row, nowUs, c.types, (ids) => eventTypesByIds(db, ids));
           return { draft, sinks: routeAlert(this.#routes, draft), throttleMs: c.rule.throttleMs };
         });
         const res = insertAlerts(db, drafts, nowUs);

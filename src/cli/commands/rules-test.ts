@@ -13,7 +13,7 @@ import { draftAlert } from '../../domain/rules/alert-draft.ts';
 import { planReplay, ReplayThrottle } from '../../domain/rules/replay.ts';
 import { parseTimeSpec } from '../../domain/time-spec.ts';
 import { openDatabase } from '../../store/database.ts';
-import { firstEventIdSince, lastEventIdBefore, maxEventId } from '../../store/event-ids.ts';
+import { eventTypesByIds, firstEventIdSince, lastEventIdBefore, maxEventId } from '../../store/event-ids.ts';
 import { eventTypesOf, RULE_CATALOG, withNewEventSources } from '../../store/rule-catalog.ts';
 import { withProgress } from '../format/progress.ts';
 import { sanitize } from '../format/table.ts';
@@ -66,14 +66,17 @@ export function registerRulesTest(rules: Command, defaultDb: string, out: NodeJS
         const checked = loadRuleFile(file);
         const passes = plan(o.db, sinceUs, nowUs);
         const runner = new RuleRunner(o.db, { timeoutMs });
+        const db = openDatabase(o.db, { readOnly: true });
+        const typesOf = (ids: readonly number[]) => eventTypesByIds(db, ids);
         const json = o.json === true;
         try {
           const what = sinceUs === undefined ? '' : ` over ${passes.length} pass(es)`;
           await withProgress(`running ${checked.length} rule(s)${what}`, { json }, async () => {
-            for (const c of checked) await testOne(c, runner, passes, out, json);
+            for (const c of checked) await testOne(c, runner, typesOf, passes, out, json);
           });
         } finally {
           runner.close();
+          db.close();
         }
       },
     );
@@ -101,6 +104,7 @@ function plan(path: string, sinceUs: number | undefined, nowUs: number): Pass[] 
 async function testOne(
   c: CheckedRule,
   runner: RuleRunner,
+  typesOf: (ids: readonly number[]) => readonly string[],
   passes: readonly Pass[],
   out: NodeJS.WritableStream,
   json: boolean,
@@ -132,7 +136,7 @@ async function testOne(
     ms += r.ms;
     truncated ||= r.truncated;
     for (const row of r.rows) {
-      const d = draftAlert(c.rule, row, p.nowUs, types);
+      const d = draftAlert(c.rule, row, p.nowUs, types, typesOf);
       if (!throttle.raise(d.dedupeKey, p.nowUs)) {
         suppressed++;
         continue;

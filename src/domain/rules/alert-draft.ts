@@ -2,7 +2,8 @@
  * From a rule's result rows to alert drafts. Conventions for result columns:
  * `event_ids` (a JSON array or comma-separated list, e.g. group_concat(id)),
  * else `event_id`, else `id`, name the triggering events; `type` the event
- * type (else the types of the tables the rule reads); `title`, when present,
+ * type (else the stored types of those events, else the types of the tables
+ * the rule reads); `title`, when present,
  * overrides the rule's title template. The whole row becomes the details.
  */
 import type { AlertDraft, Rule } from './rule.ts';
@@ -42,11 +43,25 @@ export function eventIdsOf(row: ResultRow): number[] {
   return [];
 }
 
+/** Columns the store keeps as JSON text (process argv, DNS answers): details hold the value itself. */
+const JSON_COLUMNS = new Set(['argv', 'answers']);
+
+function jsonColumn(v: string): unknown {
+  if (!v.startsWith('[')) return v;
+  try {
+    const parsed: unknown = JSON.parse(v);
+    return Array.isArray(parsed) ? parsed : v;
+  } catch {
+    return v;
+  }
+}
+
 /** JSON-safe copy of a row (bigint as number when exact, else string). */
 export function plainRow(row: ResultRow): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(row)) {
-    if (typeof v === 'bigint') out[k] = Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+    if (typeof v === 'string' && JSON_COLUMNS.has(k)) out[k] = jsonColumn(v);
+    else if (typeof v === 'bigint') out[k] = Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
     else if (v instanceof Uint8Array) out[k] = Array.from(v, (b) => b.toString(16).padStart(2, '0')).join('');
     else out[k] = v;
   }
@@ -58,6 +73,8 @@ export function draftAlert(
   row: ResultRow,
   nowUs: number,
   tableTypes: readonly string[],
+  /** The stored types of the triggering events, when the row has no `type` column. */
+  typesOfEvents?: (ids: readonly number[]) => readonly string[],
 ): AlertDraft {
   const details = plainRow(row);
   const eventIds = eventIdsOf(details);
@@ -76,8 +93,17 @@ export function draftAlert(
     title: title.slice(0, 500),
     details,
     eventIds,
-    eventTypes: typeof type === 'string' ? [type] : [...tableTypes],
+    eventTypes: typeof type === 'string' ? [type] : triggeringTypes(eventIds, tableTypes, typesOfEvents),
     dedupeKey: dedupeKey.slice(0, 1000),
     tags: rule.tags,
   };
+}
+
+function triggeringTypes(
+  ids: readonly number[],
+  tableTypes: readonly string[],
+  typesOfEvents: ((ids: readonly number[]) => readonly string[]) | undefined,
+): string[] {
+  const found = ids.length && typesOfEvents ? [...new Set(typesOfEvents(ids))] : [];
+  return found.length ? found : [...tableTypes];
 }

@@ -84,3 +84,31 @@ query: |
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /win: would raise 10 alert/);
 });
+
+test('alert details hold argv as an array; eventTypes is the triggering event type', () => {
+  ctx.db
+    .prepare(
+      `INSERT INTO process_events (id, time_us, type, pid, tid, ppid, uid, gid, cgroup_id, comm, filename, argv, argc,
+         args_truncated, filename_truncated, old_pid) VALUES (?, ?, 'exec', 78, 78, 1, 0, 0, 1, 'nc', '/usr/bin/nc', ?, 3, 0, 0, 0)`,
+    )
+    .run(id++, Date.now() * 1000, JSON.stringify(['nc', '-e', '/bin/sh']));
+  const file = join(ctx.dir, 'argv.yaml');
+  writeFileSync(
+    file,
+    `id: argv
+name: argv
+severity: high
+title: "{comm}"
+query: |
+  SELECT id, comm, argv FROM new_process_events WHERE comm = 'nc'
+`,
+  );
+  const r = cli(['rules', 'test', file, '--json', '--db', ctx.path]);
+  assert.equal(r.status, 0, r.stderr);
+  const [alert] = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(alert.details.argv, ['nc', '-e', '/bin/sh']);
+  assert.deepEqual(alert.eventTypes, ['exec'], 'the triggering event, not every process type');
+});
