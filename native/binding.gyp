@@ -11,7 +11,8 @@
         "src/ringbuf.c",
         "src/sys.c",
         "src/kernel.c",
-        "src/attach_fd.c"
+        "src/attach_fd.c",
+        "src/net.c"
       ],
       "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-O2", "-fvisibility=hidden"],
       "libraries": ["-lbpf", "-lelf", "-lz"],

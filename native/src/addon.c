@@ -14,6 +14,7 @@ static napi_value init(napi_env env, napi_value exports) {
   bw_register_sys(env, exports);
   bw_register_kernel(env, exports);
   bw_register_attach_fd(env, exports);
+  bw_register_net(env, exports);
   return exports;
 }
 

@@ -28,5 +28,6 @@ void bw_register_ringbuf(napi_env env, napi_value exports);
 void bw_register_sys(napi_env env, napi_value exports);
 void bw_register_kernel(napi_env env, napi_value exports);
 void bw_register_attach_fd(napi_env env, napi_value exports);
+void bw_register_net(napi_env env, napi_value exports);
 
 #endif

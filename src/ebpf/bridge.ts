@@ -142,6 +142,10 @@ export interface NativeBridge {
   ): Result<NativeTcFilter>;
   tcDetach(ifindex: number, ingress: boolean, priority: number, handle: number): number;
   tcQuery(ifindex: number, ingress: boolean, priority: number, handle: number): number;
+
+  // Interfaces as the caller's network namespace sees them (native/src/net.c).
+  ifNameToIndex(name: string): number;
+  xdpQuery(ifindex: number): Result<NativeXdpQuery>;
 }
 
 export type KernelObjectKind = 'prog' | 'map' | 'link';
@@ -200,6 +204,16 @@ export interface NativeTcFilter {
   handle: number;
   priority: number;
   progId: number;
+}
+
+/** XDP programs on one interface (0: none in that mode). */
+export interface NativeXdpQuery {
+  progId: number;
+  drvProgId: number;
+  skbProgId: number;
+  hwProgId: number;
+  /** XDP_ATTACHED_*: 0 none, 1 drv, 2 skb, 3 hw, 4 several. */
+  attachMode: number;
 }
 
 export function isErr<T>(r: Result<T>): r is number {

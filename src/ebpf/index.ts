@@ -7,6 +7,7 @@ export { type KernelLink, type KernelMap, KernelObjects, type KernelProgram } fr
 export { Link, type LinkKind } from './link.ts';
 export { BpfMap, RawMap, sumPerCpu } from './map.ts';
 export { nativeBridge } from './native.ts';
+export { interfaceIndex, xdpProgramIds } from './netdev.ts';
 export { BpfObject, BpfObjectSpec, type BtfStruct } from './object.ts';
 export { OwnedFd } from './owned-fd.ts';
 export { Program } from './program.ts';

@@ -21,6 +21,7 @@ import type {
   NativeProgramInfo,
   NativeRingStats,
   NativeTcFilter,
+  NativeXdpQuery,
   Result,
   RingCallback,
 } from '../../src/ebpf/bridge.ts';
@@ -36,6 +37,7 @@ export const Errno = {
   EACCES: 13,
   EBUSY: 16,
   EEXIST: 17,
+  ENODEV: 19,
   EINVAL: 22,
   EOPNOTSUPP: 95,
   EALREADY: 114,
@@ -52,6 +54,7 @@ const MESSAGES: Record<number, string> = {
   13: 'Permission denied',
   16: 'Device or resource busy',
   17: 'File exists',
+  19: 'No such device',
   22: 'Invalid argument',
   95: 'Operation not supported',
   114: 'Operation already in progress',
@@ -1125,6 +1128,14 @@ export class FakeBridge implements NativeBridge {
 
   tcQuery(_ifindex: number, _ingress: boolean, _priority: number, _handle: number): number {
     return this.#fail(Errno.ENOENT, 'fake bridge: no tc filters');
+  }
+
+  ifNameToIndex(name: string): number {
+    return this.#fail(Errno.ENODEV, `fake bridge: no network interface named "${name}"`);
+  }
+
+  xdpQuery(_ifindex: number): Result<NativeXdpQuery> {
+    return this.#fail(Errno.ENODEV, 'fake bridge: no interfaces');
   }
 }
 

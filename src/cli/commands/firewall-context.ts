@@ -9,6 +9,7 @@ import { DEFAULT_DB_PATH } from '../../agent/paths.ts';
 import { FirewallError } from '../../domain/enforce/firewall/errors.ts';
 import { Kernel, nativeBridge } from '../../ebpf/index.ts';
 import { DEFAULT_ENFORCE_PIN_ROOT } from '../../enforce/component.ts';
+import { persistentPinRoot } from '../../enforce/firewall/host-pins.ts';
 import { currentUser, FirewallService } from '../../enforce/firewall/service.ts';
 import { enforcePinRoot } from '../../enforce/pin-root.ts';
 import { openDatabase } from '../../store/database.ts';
@@ -36,11 +37,17 @@ export function pinRootOf(o: FirewallCliOptions, env: NodeJS.ProcessEnv = proces
   return root;
 }
 
-/** Runs fn with a firewall service over the writable database, closed afterwards. */
+/**
+ * Runs fn with a firewall service over the writable database, closed
+ * afterwards. Pins go where they outlive the command: in a mount namespace
+ * of its own (ip netns exec), into the host's bpffs (host-pins.ts).
+ */
 export function withFirewall<T>(o: FirewallCliOptions, fn: (svc: FirewallService) => T): T {
-  const pinRoot = pinRootOf(o);
+  const at = persistentPinRoot(pinRootOf(o));
+  const pinRoot = at.root;
   const bridge = nativeBridge();
-  ensureMounts(new Kernel(bridge));
+  // Through the host's bpffs nothing needs mounting here: a bpffs mounted in this namespace would not last.
+  if (!at.viaHost) ensureMounts(new Kernel(bridge));
   const db = openDatabase(o.db ?? DEFAULT_DB_PATH);
   try {
     return fn(new FirewallService({ bridge, db, pinRoot, author: { who: 'cli', user: currentUser() } }));

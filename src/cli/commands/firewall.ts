@@ -154,7 +154,7 @@ Examples:
     fw
       .command('attach <iface>')
       .description(
-        'load the firewall if needed and attach it to an interface (pinned: outlives this command)',
+        'load the firewall if needed and attach it to an interface of this network namespace (pinned: outlives this command)',
       )
       .option('--mode <mode>', 'auto (native, else generic) | drv (native) | skb (generic)', 'auto')
       .option('--json', 'as JSON'),
@@ -162,18 +162,21 @@ Examples:
     if (!['auto', 'drv', 'skb'].includes(o.mode)) throw usage(`--mode ${o.mode}: expected auto, drv or skb`);
     withFirewall(o, (svc) => {
       const a = svc.attach(iface, o.mode as XdpModeWanted);
-      const mode = a.mode ?? svc.interfaces().find((i) => i.name === iface)?.attachedMode ?? null;
+      const mode = a.mode ?? svc.interfaces().find((i) => i.name === a.iface)?.attachedMode ?? null;
       if (o.json)
         writeJson(out, {
           iface: a.iface,
+          name: a.name,
+          netns: a.netns ?? null,
           ifindex: a.ifindex,
           mode,
           linkId: a.linkId,
           already: a.mode === undefined,
+          pinRoot: svc.pinRoot,
         });
       else
         out.write(
-          `${a.mode ? 'attached to' : 'already attached to'} ${iface} (${mode ?? 'mode unknown'} mode, link ${a.linkId})\n`,
+          `${a.mode ? 'attached to' : 'already attached to'} ${a.name}${a.netns ? ` in network namespace ${a.netns} (recorded as ${a.iface})` : ''} (${mode ?? 'mode unknown'} mode, link ${a.linkId})\n`,
         );
     });
   });
@@ -182,15 +185,15 @@ Examples:
     fw
       .command('detach [iface]')
       .description(
-        'detach from an interface; without one: from all, and remove every pin (enforcement stops)',
+        'detach from an interface (a name here, or NAME@netns:NS as stats lists it); without one: from all, and remove every pin (enforcement stops)',
       )
       .option('--json', 'as JSON'),
   ).action((iface: string | undefined, o: FirewallCliOptions) =>
     withFirewall(o, (svc) => {
       if (iface) {
-        svc.detach(iface);
-        if (o.json) writeJson(out, { detached: [iface], unloaded: false });
-        else out.write(`detached from ${iface}\n`);
+        const key = svc.detach(iface);
+        if (o.json) writeJson(out, { detached: [key], unloaded: false });
+        else out.write(`detached from ${key}\n`);
         return;
       }
       const names = svc.detachAll();

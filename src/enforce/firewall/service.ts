@@ -25,12 +25,14 @@ import {
   type XdpModeWanted,
 } from '../../store/firewall-store.ts';
 import { type FirewallCounters, readCounters, readSources, type SourceCounters } from './counters.ts';
+import { netnsLabel, parseIface, refOfKey } from './iface-ref.ts';
 import { applyIfLoaded, syncKernel, withMaps } from './kernel-sync.ts';
 import { ensureLoaded, type FirewallMaps, isLoaded } from './loader.ts';
 import { type WriteReport, writeSettings } from './map-writer.ts';
+import { foreignNetns } from './namespaces.ts';
 import { firewallDir } from './pins.ts';
 import { type FirewallStatus, firewallStatus } from './status.ts';
-import { type Attached, attachInterface, detachInterface, pinnedInterfaces } from './xdp.ts';
+import { type Attached, attachInterface, detachInterface, linkState, pinnedInterfaces } from './xdp.ts';
 
 export type { FirewallStatus, InterfaceStatus, RuleStatus } from './status.ts';
 
@@ -41,6 +43,12 @@ export interface FirewallServiceDeps {
   readonly author: ChangeAuthor;
   /** Microseconds since the epoch. */
   readonly nowUs?: () => number;
+  /**
+   * The label of this process's network namespace when it is not the host's
+   * (iface-ref.ts); default: found from /proc. Interfaces named without one
+   * are this namespace's.
+   */
+  readonly netns?: string | undefined;
 }
 
 /** SUDO_USER when run through sudo, else the uid: who ran the command. */
@@ -57,8 +65,10 @@ export class FirewallService {
   readonly #bridge: NativeBridge;
   readonly #author: ChangeAuthor;
   readonly #now: () => number;
+  readonly #here: string | undefined;
 
   constructor(deps: FirewallServiceDeps) {
+    this.#here = 'netns' in deps ? deps.netns : netnsLabel(foreignNetns());
     this.store = new FirewallStore(deps.db);
     this.pinRoot = deps.pinRoot;
     this.#bridge = deps.bridge;
@@ -170,11 +180,23 @@ export class FirewallService {
     return this.store.interfaces();
   }
 
-  /** Loads the firewall if needed (writing the stored rules and settings), then attaches it to iface. */
-  attach(iface: string, mode: XdpModeWanted): Attached {
+  /** The network namespace interfaces are resolved in: its label, undefined for the host's. */
+  get netns(): string | undefined {
+    return this.#here;
+  }
+
+  /**
+   * Loads the firewall if needed (writing the stored rules and settings),
+   * then attaches it to iface: the interface of that name in this process's
+   * network namespace, recorded under a key naming the namespace when it is
+   * not the host's (iface-ref.ts).
+   */
+  attach(input: string, mode: XdpModeWanted): Attached {
+    const ref = parseIface(input, this.#here);
     return this.store.transaction('attach firewall', () => {
       this.#ensureLoadedAndSynced();
-      const a = attachInterface(this.#bridge, this.pinRoot, iface, mode);
+      const a = attachInterface(this.#bridge, this.pinRoot, ref, this.#here, mode);
+      const iface = ref.key;
       const stored = this.store.interfaces().find((i) => i.name === iface);
       const used = a.mode ?? stored?.attachedMode ?? null;
       if (
@@ -188,12 +210,15 @@ export class FirewallService {
     });
   }
 
-  detach(iface: string): void {
-    this.store.transaction('detach firewall', () => {
-      const had = detachInterface(this.#bridge, this.pinRoot, iface);
-      const recorded = this.store.deleteInterface(iface, this.#author, this.#now());
+  /** Detaches from iface (a plain name: this namespace's; or a key from status). Returns the key. */
+  detach(input: string): string {
+    const ref = parseIface(input, this.#here);
+    return this.store.transaction('detach firewall', () => {
+      const had = detachInterface(this.#bridge, this.pinRoot, ref);
+      const recorded = this.store.deleteInterface(ref.key, this.#author, this.#now());
       if (!had && !recorded)
-        throw new FirewallError('NO_INTERFACE', `the firewall is not attached to ${iface}`);
+        throw new FirewallError('NO_INTERFACE', `the firewall is not attached to ${ref.key}`);
+      return ref.key;
     });
   }
 
@@ -208,7 +233,7 @@ export class FirewallService {
       const names = new Set(wanted.map((w) => w.name));
       for (const i of this.store.interfaces()) {
         if (i.source !== this.#author.who || names.has(i.name)) continue;
-        detachInterface(this.#bridge, this.pinRoot, i.name);
+        detachInterface(this.#bridge, this.pinRoot, refOfKey(i.name));
         this.store.deleteInterface(i.name, this.#author, now);
       }
       for (const w of wanted) {
@@ -234,7 +259,7 @@ export class FirewallService {
 
   /** Detaches and unpins everything in the kernel; the stored state stays (the agent's --unload-on-exit). */
   unload(): void {
-    for (const n of pinnedInterfaces(this.pinRoot)) detachInterface(this.#bridge, this.pinRoot, n);
+    for (const n of pinnedInterfaces(this.pinRoot)) detachInterface(this.#bridge, this.pinRoot, refOfKey(n));
     rmSync(firewallDir(this.pinRoot), { recursive: true, force: true });
     // The root is shared with the other enforcement components: removed only when empty.
     try {
@@ -260,8 +285,12 @@ export class FirewallService {
       const attached: Attached[] = [];
       const problems: string[] = [];
       for (const i of this.store.interfaces()) {
+        const ref = refOfKey(i.name);
         try {
-          const a = attachInterface(this.#bridge, this.pinRoot, i.name, i.mode);
+          // An interface of another namespace can only be attached from inside it: one still attached is left as it is.
+          if (ref.netns !== this.#here && linkState(this.#bridge, this.pinRoot, ref, this.#here).attached)
+            continue;
+          const a = attachInterface(this.#bridge, this.pinRoot, ref, this.#here, i.mode);
           attached.push(a);
           if (a.mode && a.mode !== i.attachedMode) this.store.setAttachedMode(i.name, a.mode);
         } catch (err) {
@@ -273,7 +302,7 @@ export class FirewallService {
   }
 
   status(): FirewallStatus {
-    return firewallStatus(this.#bridge, this.pinRoot, this.store);
+    return firewallStatus(this.#bridge, this.pinRoot, this.store, this.#here);
   }
 
   sources(limit: number): SourceCounters[] {

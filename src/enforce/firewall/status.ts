@@ -2,6 +2,7 @@
 import type { NativeBridge } from '../../ebpf/index.ts';
 import type { FirewallStore, StoredFirewallRule, StoredInterface } from '../../store/firewall-store.ts';
 import { type FirewallCounters, type RuleCounters, readCounters, readRuleCounters } from './counters.ts';
+import { refOfKey } from './iface-ref.ts';
 import { withMaps } from './kernel-sync.ts';
 import { isLoaded } from './loader.ts';
 import { activeSet } from './map-writer.ts';
@@ -22,7 +23,12 @@ export interface FirewallStatus {
   readonly rules: readonly RuleStatus[];
 }
 
-export function firewallStatus(bridge: NativeBridge, pinRoot: string, store: FirewallStore): FirewallStatus {
+export function firewallStatus(
+  bridge: NativeBridge,
+  pinRoot: string,
+  store: FirewallStore,
+  here: string | undefined,
+): FirewallStatus {
   const loaded = isLoaded(pinRoot);
   const stored = store.rules();
   const ifaces = store.interfaces();
@@ -35,7 +41,7 @@ export function firewallStatus(bridge: NativeBridge, pinRoot: string, store: Fir
       attachedMode: s?.attachedMode ?? null,
       source: s?.source ?? 'cli',
       updatedUs: s?.updatedUs ?? 0,
-      link: linkState(bridge, pinRoot, name),
+      link: linkState(bridge, pinRoot, refOfKey(name), here),
     };
   });
   if (!loaded)

@@ -11,7 +11,8 @@ export type FirewallErrorCode =
   | 'ATTACH_FAILED'
   | 'NOT_LOADED'
   | 'LOAD_FAILED'
-  | 'PIN_MISMATCH';
+  | 'PIN_MISMATCH'
+  | 'PINS_WOULD_VANISH';
 
 export class FirewallError extends Error {
   override readonly name = 'FirewallError';
