@@ -43,8 +43,12 @@ export class DiskBudget {
     this.#db = db;
     this.#walPath = path === ':memory:' ? undefined : `${path}-wal`;
     this.walLimit = walLimitBytes(maxBytes);
-    // Less the WAL's share, and as much again for what is written between two checks.
-    this.mainLimit = maxBytes === undefined ? undefined : Math.max(PAGE * 16, maxBytes - 2 * this.walLimit);
+    // Less the WAL's share, as much again for what is written between two
+    // checks, and a sixteenth more for a loaded host where checks run late.
+    this.mainLimit =
+      maxBytes === undefined
+        ? undefined
+        : Math.max(PAGE * 16, maxBytes - 2 * this.walLimit - Math.floor(maxBytes / 16));
     const pages = Math.max(1, Math.floor(this.walLimit / PAGE));
     db.exec(`PRAGMA wal_autocheckpoint = ${pages}`);
     db.exec(`PRAGMA journal_size_limit = ${this.walLimit}`);
