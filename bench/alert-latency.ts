@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { parseArgs } from 'node:util';
-import { projectRoot } from '../src/agent/paths.ts';
+import { projectRoot } from '../src/host/paths.ts';
 import { startAgent } from '../test/support/agent-process.ts';
 import { run, sleep } from '../test/support/spawn.ts';
 

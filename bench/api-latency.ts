@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { parseArgs } from 'node:util';
 import { Agent as Dispatcher, request } from 'undici';
-import { projectRoot } from '../src/agent/paths.ts';
+import { projectRoot } from '../src/host/paths.ts';
 import { startAgent } from '../test/support/agent-process.ts';
 import { sleep } from '../test/support/spawn.ts';
 

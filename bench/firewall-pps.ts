@@ -27,7 +27,6 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { projectRoot } from '../src/agent/paths.ts';
 import { compileRules } from '../src/domain/enforce/firewall/compile.ts';
 import type { FirewallRule } from '../src/domain/enforce/firewall/rule.ts';
 import { type RuleInput, requireRule } from '../src/domain/enforce/firewall/validate.ts';
@@ -35,6 +34,7 @@ import { BpfObjectSpec, nativeBridge, OwnedFd } from '../src/ebpf/index.ts';
 import { attachXdp, type FdLink } from '../src/ebpf/links/index.ts';
 import { progPin } from '../src/enforce/firewall/pins.ts';
 import { FirewallService } from '../src/enforce/firewall/service.ts';
+import { projectRoot } from '../src/host/paths.ts';
 import { openDatabase } from '../src/store/database.ts';
 import { enableBpfStats, foreignPrograms } from './lib/bpf-stats.ts';
 import { buildFirewallResults, firewallMarkdown, type FirewallRun as Run } from './lib/firewall-report.ts';

@@ -25,7 +25,7 @@ import { cpus, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { projectRoot } from '../src/agent/paths.ts';
+import { projectRoot } from '../src/host/paths.ts';
 import { bpfStatsEnabled, enableBpfStats } from './lib/bpf-stats.ts';
 import { fmt } from './lib/markdown.ts';
 import {

@@ -7,8 +7,8 @@
 import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import type { Command } from 'commander';
-import { DEFAULT_RUNTIME_DIR } from '../agent/paths.ts';
 import { ApiClient } from '../api/client.ts';
+import { DEFAULT_RUNTIME_DIR } from '../host/paths.ts';
 import { openDatabase } from '../store/database.ts';
 
 export function apiSocket(env: NodeJS.ProcessEnv = process.env): string {

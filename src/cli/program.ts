@@ -1,6 +1,6 @@
 /** The bpfwarden command tree. */
 import { Command } from 'commander';
-import { DEFAULT_DB_PATH } from '../agent/paths.ts';
+import { DEFAULT_DB_PATH } from '../host/paths.ts';
 import { registerAgentCommand } from './commands/agent.ts';
 import { registerAlertsCommand } from './commands/alerts.ts';
 import { registerCompletionCommand } from './commands/completion.ts';

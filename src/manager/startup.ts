@@ -3,14 +3,23 @@
  * drift is logged, before the monitors start. Never fatal: a failure is
  * logged and the agent starts anyway. Stray pins are reported, not removed.
  */
-import type { Config } from '../agent/config.ts';
 import type { NativeBridge } from '../ebpf/index.ts';
 import { openDatabase } from '../store/database.ts';
-import { managerSettings } from './config.ts';
+import { type ManagerConfig, managerSettings } from './config.ts';
 import { reconcile } from './reconcile.ts';
 import { ProgramManager } from './service.ts';
 
-export function reconcileAtStart(bridge: NativeBridge, config: Config, log: (line: string) => void): void {
+/** What start-up reconcile needs of the agent's configuration. */
+export interface StartupSettings {
+  readonly database: string;
+  readonly manager?: ManagerConfig;
+}
+
+export function reconcileAtStart(
+  bridge: NativeBridge,
+  config: StartupSettings,
+  log: (line: string) => void,
+): void {
   const settings = managerSettings(config.manager);
   if (!settings.reconcileAtStart) return;
   try {

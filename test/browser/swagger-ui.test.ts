@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { chromium } from 'playwright-core';
-import { projectRoot } from '../../src/agent/paths.ts';
+import { projectRoot } from '../../src/host/paths.ts';
 import { startTestApi } from '../unit/api/support.ts';
 
 const CHROMIUM = '/usr/bin/chromium';

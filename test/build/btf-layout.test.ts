@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { bpfObjectPath } from '../../src/agent/paths.ts';
 import { DNS_LAYOUTS } from '../../src/domain/layout/dns.ts';
 import { DROP_LAYOUTS } from '../../src/domain/layout/drop.ts';
 import { FILE_LAYOUTS } from '../../src/domain/layout/file.ts';
@@ -17,6 +16,7 @@ import { EGRESS_MAP_LAYOUTS, EXEC_MAP_LAYOUTS } from '../../src/domain/layout/po
 import { PROCESS_LAYOUTS } from '../../src/domain/layout/process.ts';
 import type { StructLayout } from '../../src/domain/layout/struct.ts';
 import { BpfObjectSpec } from '../../src/ebpf/index.ts';
+import { bpfObjectPath } from '../../src/host/paths.ts';
 
 const OBJECTS: readonly { object: string; layouts: readonly StructLayout[] }[] = [
   { object: 'process', layouts: PROCESS_LAYOUTS },

@@ -9,11 +9,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { projectRoot } from '../../src/agent/paths.ts';
 import { nativeBridge } from '../../src/ebpf/index.ts';
 import { FirewallComponent } from '../../src/enforce/firewall/component.ts';
 import { FirewallConfigSchema } from '../../src/enforce/firewall/config.ts';
 import { FirewallService } from '../../src/enforce/firewall/service.ts';
+import { projectRoot } from '../../src/host/paths.ts';
 import { buildFlood, type FwNet, type FwSandbox, fwNet, fwSandbox, udpReceiver } from '../support/fw-net.ts';
 import { kernelSkip } from '../support/kernel-gate.ts';
 

@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bpfObjectPath } from '../../src/agent/paths.ts';
 import {
   CONFIG,
   COUNTERS,
@@ -19,6 +18,7 @@ import {
 } from '../../src/domain/enforce/firewall/layout.ts';
 import { POLICY } from '../../src/domain/layout/policy.ts';
 import { BpfObjectSpec } from '../../src/ebpf/index.ts';
+import { bpfObjectPath } from '../../src/host/paths.ts';
 import { kernelSkip } from '../support/kernel-gate.ts';
 
 const LAYOUTS: Record<string, { size: number } & Record<string, number>> = {

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, describe, test } from 'node:test';
-import { projectRoot } from '../../src/agent/paths.ts';
+import { projectRoot } from '../../src/host/paths.ts';
 import { EVENT_TABLES } from '../../src/store/tables/index.ts';
 import { type RunningAgent, startAgent } from '../support/agent-process.ts';
 import { kernelSkip } from '../support/kernel-gate.ts';

@@ -1,7 +1,7 @@
 /** Runs the real `bpfwarden agent` (bin/bpfwarden) as a child process. */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { projectRoot } from '../../src/agent/paths.ts';
+import { projectRoot } from '../../src/host/paths.ts';
 
 export const BIN = join(projectRoot(), 'bin', 'bpfwarden');
 

@@ -14,13 +14,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
-import { projectRoot } from '../../src/agent/paths.ts';
 import { BootClock } from '../../src/domain/clock.ts';
 import { decodePolicyRecord } from '../../src/domain/decode/policy.ts';
 import type { PolicyEvent } from '../../src/domain/events/policy.ts';
 import { forEachRecord, Kernel, nativeBridge, RingBuffer } from '../../src/ebpf/index.ts';
 import { FirewallMaps } from '../../src/enforce/firewall/loader.ts';
 import { FirewallService } from '../../src/enforce/firewall/service.ts';
+import { projectRoot } from '../../src/host/paths.ts';
 import { openDatabase } from '../../src/store/database.ts';
 import { sh } from './manager-env.ts';
 

@@ -5,9 +5,9 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureMounts } from '../../src/agent/mounts.ts';
-import { bpfObjectPath, projectRoot } from '../../src/agent/paths.ts';
 import { Kernel, nativeBridge } from '../../src/ebpf/index.ts';
+import { ensureMounts } from '../../src/host/mounts.ts';
+import { bpfObjectPath, projectRoot } from '../../src/host/paths.ts';
 
 function missing(): string | undefined {
   if (process.platform !== 'linux') return 'not Linux';

@@ -8,8 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { projectRoot } from '../../src/agent/paths.ts';
 import { nativeBridge, OwnedFd } from '../../src/ebpf/index.ts';
+import { projectRoot } from '../../src/host/paths.ts';
 import { BIN } from './agent-process.ts';
 
 export const TEST_BPF = join(projectRoot(), 'build', 'test-bpf');

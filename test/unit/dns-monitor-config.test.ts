@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cgroup2MountIn } from '../../src/agent/cgroup.ts';
 import { dnsDefinition } from '../../src/agent/monitors/dns-monitor.ts';
+import { cgroup2MountIn } from '../../src/host/cgroup.ts';
 
 test('config: defaults, an optional cgroup path, unknown keys refused', () => {
   assert.deepEqual(dnsDefinition.config.parse(undefined), { enabled: true, ringBufferBytes: 1 << 20 });

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { SEVERITIES } from '../../domain/rules/rule.ts';
-import { projectRoot } from '../paths.ts';
+import { projectRoot } from '../../host/paths.ts';
 
 export const SYSTEM_RULES_DIR = '/etc/bpfwarden/rules.d';
 

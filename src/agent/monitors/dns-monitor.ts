@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { BootClock } from '../../domain/clock.ts';
 import { DNS_TYPE_ID } from '../../domain/layout/dns.ts';
 import type { BpfObject, Link } from '../../ebpf/index.ts';
-import { cgroup2Root } from '../cgroup.ts';
+import { cgroup2Root } from '../../host/cgroup.ts';
 import { AgentError } from '../errors.ts';
 import { checkWakeup, type RingDelivery, ringDelivery, ringMonitorFields } from './config-schema.ts';
 import { defineMonitor } from './definition.ts';

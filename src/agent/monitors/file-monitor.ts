@@ -15,8 +15,8 @@ import {
 } from '../../domain/file-filter.ts';
 import { FILE_CONFIG, FILE_PREFIX, FILE_PREFIX_MAX, FileEventTypeId } from '../../domain/layout/file.ts';
 import { type BpfObject, type BpfObjectSpec, bytes, sumPerCpu, u32, u64, u64n } from '../../ebpf/index.ts';
+import { TRACEFS } from '../../host/paths.ts';
 import { AgentError } from '../errors.ts';
-import { TRACEFS } from '../paths.ts';
 import { checkWakeup, type RingDelivery, ringDelivery, ringMonitorFields } from './config-schema.ts';
 import { defineMonitor } from './definition.ts';
 import { type Exclusion, exclusionEntries, selfExclusion } from './exclusion.ts';

@@ -19,7 +19,7 @@ import {
   u32,
   u64n,
 } from '../../ebpf/index.ts';
-import { bpfObjectPath } from '../paths.ts';
+import { bpfObjectPath } from '../../host/paths.ts';
 import type { EventSink, Monitor, MonitorStatus, RawBatchSink } from './monitor.ts';
 
 export type { RecordDecoder } from '../../domain/decode/registry.ts';

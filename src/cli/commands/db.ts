@@ -1,6 +1,6 @@
 /** `bpfwarden db stats`: rows per table, size on disk, time span. */
 import type { Command } from 'commander';
-import { DEFAULT_DB_PATH } from '../../agent/paths.ts';
+import { DEFAULT_DB_PATH } from '../../host/paths.ts';
 import { openDatabase } from '../../store/database.ts';
 import { type DbStats, dbStats } from '../../store/db-stats.ts';
 import { useColor } from '../format/color.ts';

@@ -4,14 +4,14 @@
  * agent), the enforcement pin root, bpffs mounted, and the service.
  */
 import type { Command } from 'commander';
-import { ensureMounts } from '../../agent/mounts.ts';
-import { DEFAULT_DB_PATH } from '../../agent/paths.ts';
 import { FirewallError } from '../../domain/enforce/firewall/errors.ts';
 import { Kernel, nativeBridge } from '../../ebpf/index.ts';
 import { DEFAULT_ENFORCE_PIN_ROOT } from '../../enforce/component.ts';
 import { persistentPinRoot } from '../../enforce/firewall/host-pins.ts';
 import { currentUser, FirewallService } from '../../enforce/firewall/service.ts';
 import { enforcePinRoot } from '../../enforce/pin-root.ts';
+import { ensureMounts } from '../../host/mounts.ts';
+import { DEFAULT_DB_PATH } from '../../host/paths.ts';
 import { openDatabase } from '../../store/database.ts';
 
 export interface FirewallCliOptions {

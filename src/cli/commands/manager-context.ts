@@ -5,8 +5,8 @@
  */
 import type { Command } from 'commander';
 import { resolveConfig } from '../../agent/config.ts';
-import { ensureMounts } from '../../agent/mounts.ts';
 import { Kernel, nativeBridge } from '../../ebpf/index.ts';
+import { ensureMounts } from '../../host/mounts.ts';
 import { managerSettings } from '../../manager/config.ts';
 import { ProgramManager } from '../../manager/service.ts';
 import { openDatabase } from '../../store/database.ts';

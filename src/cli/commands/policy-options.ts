@@ -3,10 +3,10 @@
  * usage errors that name the flag. Shared by the policy subcommands.
  */
 import type { Command } from 'commander';
-import { DEFAULT_DB_PATH } from '../../agent/paths.ts';
 import type { RuleIssue } from '../../domain/enforce/policy/rule-input.ts';
 import { DEFAULT_ENFORCE_PIN_ROOT } from '../../enforce/component.ts';
 import { enforcePinRoot } from '../../enforce/pin-root.ts';
+import { DEFAULT_DB_PATH } from '../../host/paths.ts';
 
 export const USAGE = { code: 'bpfwarden.usage', exitCode: 2 } as const;
 

@@ -4,7 +4,6 @@
  * are compiled as for the kernel and read the way the programs read them.
  */
 import type { Command } from 'commander';
-import { cgroup2Root } from '../../agent/cgroup.ts';
 import { compileEgress } from '../../domain/enforce/policy/compile-egress.ts';
 import { compileExec } from '../../domain/enforce/policy/compile-exec.ts';
 import { decideCompiledEgress, decideCompiledExec } from '../../domain/enforce/policy/evaluate.ts';
@@ -13,6 +12,7 @@ import { systemLocalClock } from '../../domain/enforce/policy/time-window.ts';
 import { parseTimeSpec, TimeSpecError } from '../../domain/time-spec.ts';
 import { readRulesFrom } from '../../enforce/policy/policy-service.ts';
 import { cgroupAncestors, hostResolvers, resolveBinary } from '../../enforce/policy/resolvers.ts';
+import { cgroup2Root } from '../../host/cgroup.ts';
 import { type CommonOptions, intFlag, USAGE, withCommon } from './policy-options.ts';
 
 interface TestFlags extends CommonOptions {

@@ -5,7 +5,6 @@
  * none), so they work with or without a running agent.
  */
 import type { Command } from 'commander';
-import { ensureMounts } from '../../agent/mounts.ts';
 import {
   EGRESS_ACTIONS,
   EXEC_ACTIONS,
@@ -24,6 +23,7 @@ import {
 } from '../../enforce/policy/policy-admin.ts';
 import type { ApplyReport } from '../../enforce/policy/policy-component.ts';
 import { currentUser } from '../../enforce/policy/policy-service.ts';
+import { ensureMounts } from '../../host/mounts.ts';
 import { ruleSummary } from '../format/policy-rule.ts';
 import { registerPolicyListCommands } from './policy-list.ts';
 import {

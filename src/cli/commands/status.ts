@@ -1,9 +1,9 @@
 /** `bpfwarden status`: one screen on the running agent and each monitor. */
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_RUNTIME_DIR } from '../../agent/paths.ts';
 import { alive, readStatus, type StatusSnapshot, statusPath } from '../../agent/status-file.ts';
 import { ApiClient } from '../../api/client.ts';
+import { DEFAULT_RUNTIME_DIR } from '../../host/paths.ts';
 import { ExitCode } from '../errors.ts';
 import { useColor } from '../format/color.ts';
 import { formatLocalTime } from '../format/event-row.ts';

@@ -3,11 +3,12 @@
  * programs (bpf/egress.bpf.c) attached to the cgroup v2 root, so they decide
  * for every process; pinned under `<pinRoot>/egress/`.
  */
-import { cgroup2Root } from '../../agent/cgroup.ts';
+
 import { compileEgress } from '../../domain/enforce/policy/compile-egress.ts';
 import type { EgressRule } from '../../domain/enforce/policy/rule.ts';
 import { LPM4_KEY, LPM6_KEY, RULE_SET } from '../../domain/layout/policy-rules.ts';
 import { attachCgroup, type FdLink } from '../../ebpf/links/index.ts';
+import { cgroup2Root } from '../../host/cgroup.ts';
 import { PolicyError } from '../policy/errors.ts';
 import { PinnedPolicyObject, type PolicyObjectSpec } from '../policy/pinned-object.ts';
 import { PolicyComponent, type PolicyComponentOptions } from '../policy/policy-component.ts';

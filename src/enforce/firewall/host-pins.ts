@@ -8,8 +8,8 @@
  * would be gone when it returns.
  */
 import { statfsSync, statSync } from 'node:fs';
-import { BPFFS } from '../../agent/paths.ts';
 import { FirewallError } from '../../domain/enforce/firewall/errors.ts';
+import { BPFFS } from '../../host/paths.ts';
 import { hostProcess, nsInode } from './namespaces.ts';
 
 const BPF_FS_MAGIC = 0xcafe4a11;

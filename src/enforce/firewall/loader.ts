@@ -7,7 +7,6 @@
  */
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { bpfObjectPath } from '../../agent/paths.ts';
 import { FirewallError } from '../../domain/enforce/firewall/errors.ts';
 import {
   CONFIG,
@@ -21,6 +20,7 @@ import {
 } from '../../domain/enforce/firewall/layout.ts';
 import { checkZero } from '../../ebpf/check.ts';
 import { BpfError, BpfObjectSpec, type NativeBridge, OwnedFd, RawMap } from '../../ebpf/index.ts';
+import { bpfObjectPath } from '../../host/paths.ts';
 import { eventsPin, firewallDir, mapPin, progPin } from './pins.ts';
 
 /** Maps the firewall pins, with the key and value sizes this build writes. */

@@ -5,9 +5,9 @@
  * Later runs (the agent, the CLI) only open the pinned maps.
  */
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { bpfObjectPath } from '../../agent/paths.ts';
 import { type BpfObject, BpfObjectSpec, type NativeBridge } from '../../ebpf/index.ts';
 import { FdLink } from '../../ebpf/links/index.ts';
+import { bpfObjectPath } from '../../host/paths.ts';
 import { eventsPinPath } from '../component.ts';
 import { PolicyError } from './errors.ts';
 import { withPinLock } from './pin-lock.ts';

@@ -5,7 +5,6 @@
  * none yet). The agent reads the same records, so it never undoes a change.
  */
 
-import { cgroup2Root } from '../../agent/cgroup.ts';
 import { compileEgress } from '../../domain/enforce/policy/compile-egress.ts';
 import { compileExec } from '../../domain/enforce/policy/compile-exec.ts';
 import { PolicyCompileError } from '../../domain/enforce/policy/compiled.ts';
@@ -13,6 +12,7 @@ import type { PolicyKind } from '../../domain/enforce/policy/rule.ts';
 import type { RuleIssue } from '../../domain/enforce/policy/rule-input.ts';
 import { systemLocalClock } from '../../domain/enforce/policy/time-window.ts';
 import type { NativeBridge } from '../../ebpf/index.ts';
+import { cgroup2Root } from '../../host/cgroup.ts';
 import { openDatabase } from '../../store/database.ts';
 import {
   addPolicyRule,

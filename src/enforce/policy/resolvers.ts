@@ -5,8 +5,8 @@
  */
 import { realpathSync, statSync } from 'node:fs';
 import { relative } from 'node:path';
-import { cgroup2Root } from '../../agent/cgroup.ts';
 import type { PathResolvers, ResolvedBinary, ResolvedCgroup } from '../../domain/enforce/policy/rule.ts';
+import { cgroup2Root } from '../../host/cgroup.ts';
 
 function under(root: string, path: string): string[] | undefined {
   let real: string;

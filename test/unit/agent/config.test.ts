@@ -9,7 +9,7 @@ import {
 } from '../../../src/agent/config.ts';
 import { AgentError } from '../../../src/agent/errors.ts';
 import { processDefinition } from '../../../src/agent/monitors/process-monitor.ts';
-import { DEFAULT_DB_PATH, DEFAULT_RUNTIME_DIR } from '../../../src/agent/paths.ts';
+import { DEFAULT_DB_PATH, DEFAULT_RUNTIME_DIR } from '../../../src/host/paths.ts';
 import { tempDir } from '../store/fixtures.ts';
 
 /** Layered resolution with no config directories and no environment: tests never read /etc. */

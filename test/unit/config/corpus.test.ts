@@ -9,8 +9,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { explainConfig } from '../../../src/agent/config.ts';
-import { projectRoot } from '../../../src/agent/paths.ts';
 import { formatProblem } from '../../../src/config/problem.ts';
+import { projectRoot } from '../../../src/host/paths.ts';
 
 const DIR = join(projectRoot(), 'test', 'fixtures', 'config-bad');
 

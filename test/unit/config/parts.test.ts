@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
 import { ConfigSchema } from '../../../src/agent/config.ts';
-import { projectRoot } from '../../../src/agent/paths.ts';
 import { didYouMean } from '../../../src/config/did-you-mean.ts';
 import { coerceEnvValue, envLayer } from '../../../src/config/env-layer.ts';
 import { envName, NOT_CONFIG, screamingSnake } from '../../../src/config/env-names.ts';
@@ -13,6 +12,7 @@ import { jsonSyntaxError } from '../../../src/config/json-text.ts';
 import { decides, deepMerge } from '../../../src/config/merge.ts';
 import { redact } from '../../../src/config/redact.ts';
 import { keysAt, kindsOf, schemaAt } from '../../../src/config/schema-walk.ts';
+import { projectRoot } from '../../../src/host/paths.ts';
 
 describe('did you mean', () => {
   const keys = ['flushIntervalMs', 'maxQueue', 'worker', 'maxInFlightMiB'];

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadRuleDirectories } from '../../../src/agent/detection/rule-file.ts';
 import { RuleRunner } from '../../../src/agent/detection/rule-runner.ts';
-import { projectRoot } from '../../../src/agent/paths.ts';
+import { projectRoot } from '../../../src/host/paths.ts';
 import { withNewEventSources } from '../../../src/store/rule-catalog.ts';
 import { insertConnect, insertExec, insertOpen, tempDb } from './helpers.ts';
 
