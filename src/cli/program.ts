@@ -1,6 +1,7 @@
 /** The bpfwarden command tree. */
 import { Command } from 'commander';
 import { DEFAULT_DB_PATH } from '../host/paths.ts';
+import { adoptAgentDatabase } from './agent-api.ts';
 import { registerAgentCommand } from './commands/agent.ts';
 import { registerAlertsCommand } from './commands/alerts.ts';
 import { registerCompletionCommand } from './commands/completion.ts';
@@ -25,7 +26,8 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showSuggestionAfterError(true)
     .enablePositionalOptions()
-    .exitOverride();
+    .exitOverride()
+    .hook('preAction', (_program, action) => adoptAgentDatabase(action));
   registerAgentCommand(program);
   const eventsDeps = { defaultDbPath: DEFAULT_DB_PATH, out: process.stdout, env: process.env };
   registerEventsSummaryCommand(registerEventsCommand(program, eventsDeps), eventsDeps);

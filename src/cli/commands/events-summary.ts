@@ -1,7 +1,13 @@
 /** `bpfwarden events summary --by KEY`: counts with first and last seen. */
 import type { Command } from 'commander';
-import { openDatabase } from '../../store/database.ts';
-import { isSummaryKey, SUMMARY_KEYS, type SummaryRow, summarizeEvents } from '../../store/event-summary.ts';
+import {
+  isSummaryKey,
+  SUMMARY_KEYS,
+  type SummaryKey,
+  type SummaryRow,
+  summarizeEvents,
+} from '../../store/event-summary.ts';
+import { viaAgentOr, withDb } from '../agent-api.ts';
 import { useColor } from '../format/color.ts';
 import { formatLocalTime } from '../format/event-row.ts';
 import { renderTable } from '../format/table.ts';
@@ -50,18 +56,26 @@ Examples:
   $ bpfwarden events summary --by rule --since 1h          enforcement decisions per policy rule
   $ bpfwarden events summary --by type --json`,
     )
-    .action((opts: Options, cmd: Command) => {
+    .action(async (opts: Options, cmd: Command) => {
       const fail = (msg: string): never => cmd.error(`error: ${msg}`, USAGE);
       if (!isSummaryKey(opts.by))
         fail(`invalid --by ${JSON.stringify(opts.by)}: expected one of ${SUMMARY_KEYS.join(', ')}`);
       const filter = parseFilter({ ...opts, limit: opts.limit ?? '50' }, Date.now() * 1000, fail);
-      const db = openDatabase(opts.db, { readOnly: true });
-      let rows: SummaryRow[];
-      try {
-        rows = summarizeEvents(db, opts.by as (typeof SUMMARY_KEYS)[number], filter);
-      } finally {
-        db.close();
-      }
+      const by = opts.by as SummaryKey;
+      const { db: _db, json: _json, by: _by, ...raw } = opts;
+      const rows = await viaAgentOr(
+        cmd,
+        async (api) =>
+          (
+            await api.get<{ groups: SummaryRow[] }>('/api/v1/events/summary', {
+              ...raw,
+              by,
+              limit: filter.limit,
+            })
+          ).groups,
+        () => withDb(opts.db, true, (db) => summarizeEvents(db, by, filter)),
+        deps.env,
+      );
       if (opts.json) {
         for (const r of rows) {
           deps.out.write(

@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { loadRuleFile } from '../../agent/detection/rule-file.ts';
 import { DB_OPS, type RuleWithState } from '../../api/db/ops.ts';
 import { openDatabase } from '../../store/database.ts';
-import { getRule, getRuleState, upsertRule } from '../../store/rules-store.ts';
+import { upsertRule } from '../../store/rules-store.ts';
 import { viaAgentOr, withDb } from '../agent-api.ts';
 import { useColor } from '../format/color.ts';
 import { formatLocalTime } from '../format/event-row.ts';
@@ -77,12 +77,17 @@ Examples:
 
   dbOpt(rules.command('show <id>').description('one rule: definition, query and run state (read-only)'))
     .option('--json', 'as JSON')
-    .action((id: string, o: { db: string; json?: boolean }) => {
-      const db = openDatabase(o.db, { readOnly: true });
-      try {
-        const r = getRule(db, id);
-        if (!r) throw NOT_FOUND(id);
-        const s = getRuleState(db, id);
+    .action(async (id: string, o: { db: string; json?: boolean }, cmd: Command) => {
+      {
+        const found = await viaAgentOr(
+          cmd,
+          (api) => api.get<RuleWithState>(`/api/v1/rules/${encodeURIComponent(id)}`),
+          () => withDb(o.db, true, (db) => DB_OPS.rule(db, id)),
+        ).catch((e: unknown) => {
+          if ((e as { code?: unknown }).code === 'RULE_NOT_FOUND') throw NOT_FOUND(id);
+          throw e;
+        });
+        const { state: s, ...r } = found;
         if (o.json) {
           out.write(`${JSON.stringify({ ...r, state: s ?? null })}\n`);
           return;
@@ -106,8 +111,6 @@ Examples:
           ...r.query.split('\n').map((l) => `  ${l}`),
         ];
         out.write(`${lines.map(sanitize).join('\n')}\n`);
-      } finally {
-        db.close();
       }
     });
 
