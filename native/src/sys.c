@@ -6,6 +6,7 @@
 #include <string.h>
 #include <stdio.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <time.h>
 
 #include "handles.h"
@@ -50,6 +51,17 @@ static napi_value mount_fs(napi_env env, napi_callback_info info) {
   free(dst);
   free(type);
   return r;
+}
+
+/* setParentDeathSignal(sig) -> 0 | -errno: the kernel sends sig to this
+ * process when the thread that forked it exits, even while this process is
+ * inside a long synchronous call that would never see an IPC disconnect. */
+static napi_value parent_death_signal(napi_env env, napi_callback_info info) {
+  BW_ARGS(env, info, c, 1);
+  uint32_t sig;
+  if (!bw_get_u32(env, c.argv[0], &sig) || sig > 64) return bw_fail(env, EINVAL, "signal must be an integer 0-64");
+  if (prctl(PR_SET_PDEATHSIG, (unsigned long)sig, 0, 0, 0) != 0) return bw_fail(env, errno, "prctl(PR_SET_PDEATHSIG): %s", strerror(errno));
+  return bw_num(env, 0);
 }
 
 static napi_value num_cpus(napi_env env, napi_callback_info info) {
@@ -151,6 +163,7 @@ void bw_register_sys(napi_env env, napi_value exports) {
   BW_EXPORT(env, exports, "bootOffsetNs", boot_offset);
   BW_EXPORT(env, exports, "boottimeNs", boottime_ns);
   BW_EXPORT(env, exports, "mountFs", mount_fs);
+  BW_EXPORT(env, exports, "setParentDeathSignal", parent_death_signal);
   BW_EXPORT(env, exports, "numPossibleCpus", num_cpus);
   BW_EXPORT(env, exports, "probeProgType", probe_prog_type);
   BW_EXPORT(env, exports, "probeMapType", probe_map_type);

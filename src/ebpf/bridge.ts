@@ -109,6 +109,7 @@ export interface NativeBridge {
   bootOffsetNs(): bigint;
   boottimeNs(): bigint;
   mountFs(source: string, target: string, fstype: string): number;
+  setParentDeathSignal(signal: number): number;
   numPossibleCpus(): number;
   probeProgType(type: number): number;
   probeMapType(type: number): number;

@@ -1028,6 +1028,10 @@ export class FakeBridge implements NativeBridge {
     return this.cpus;
   }
 
+  setParentDeathSignal(_signal: number): number {
+    return 0;
+  }
+
   probeProgType(type: number): number {
     return this.probes.get(`prog:${type}`) ?? this.#fail(Errno.EOPNOTSUPP, 'probe failed');
   }

@@ -37,7 +37,7 @@ export class RuleRunner {
   }
 
   #spawn(): Promise<void> {
-    const child = fork(CHILD, [this.#dbPath], {
+    const child = fork(CHILD, [this.#dbPath, String(process.pid)], {
       execPath: process.execPath,
       // Rule results live for one pass: a small young generation is enough.
       execArgv: ['--disable-warning=ExperimentalWarning', '--max-semi-space-size=2'],

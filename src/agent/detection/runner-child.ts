@@ -6,10 +6,11 @@
  * cannot interrupt a statement, and a worker thread cannot be terminated
  * while one runs), so a runaway rule never stalls capture.
  *
- * argv: <database path>
+ * argv: <database path> <parent pid>
  */
 import { constants, type DatabaseSync, type StatementSync } from 'node:sqlite';
 import { RULE_FUNCTIONS } from '../../domain/rules/catalog.ts';
+import { nativeBridge } from '../../ebpf/native.ts';
 import { openDatabase } from '../../store/database.ts';
 import { maxEventIdSql } from '../../store/event-ids.ts';
 import { RULE_CATALOG } from '../../store/rule-catalog.ts';
@@ -129,7 +130,25 @@ export function runOne(
   }
 }
 
+const SIGKILL = 9;
+
+/**
+ * Dies with the agent: a statement runs synchronously, so this process would
+ * notice the IPC channel closing only once it ends. The kernel's parent-death
+ * signal does not wait; a parent that died before it was set is caught by
+ * the ppid check. Without the native bridge, the disconnect still ends us.
+ */
+function dieWithParent(parentPid: number): void {
+  try {
+    nativeBridge().setParentDeathSignal(SIGKILL);
+  } catch {
+    // No bridge here: rely on the disconnect.
+  }
+  if (parentPid > 0 && process.ppid !== parentPid) process.exit(0);
+}
+
 function main(): void {
+  dieWithParent(Number(process.argv[3] ?? 0));
   const path = process.argv[2];
   if (!path) {
     send({ type: 'fatal', error: 'no database path given' });
