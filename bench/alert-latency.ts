@@ -6,6 +6,13 @@
  * the webhook arrives minus the event's kernel timestamp (as wall clock).
  *
  *   node bench/alert-latency.ts [--rate 10000] [--alerts 200] [--flush-ms 25] [--rules-ms 25]  (the agent's defaults)
+ *                               [--slow-rule] [--slow-window-ms 300] [--slow-rule-ms N]
+ *
+ * --slow-rule adds a legal rule whose every run joins the file events of the
+ * last --slow-window-ms with themselves (hundreds of ms under the storm), to
+ * see whether one slow rule delays the marker's alerts; --slow-rule-ms sets
+ * rules.slowRuleMs (a huge value keeps every rule in the shared pass, as
+ * before rules had lanes).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +32,9 @@ const { values: a } = parseArgs({
     alerts: { type: 'string', default: '200' },
     'flush-ms': { type: 'string', default: '25' },
     'rules-ms': { type: 'string', default: '25' },
+    'slow-rule': { type: 'boolean', default: false },
+    'slow-window-ms': { type: 'string', default: '300' },
+    'slow-rule-ms': { type: 'string' },
   },
 });
 const rate = Number(a.rate);
@@ -60,6 +70,21 @@ query: |
   FROM new_process_events WHERE type = 'exec' AND argv LIKE '%${tag}-%'
 `,
 );
+if (a['slow-rule']) {
+  const windowUs = Number(a['slow-window-ms']) * 1000;
+  writeFileSync(
+    join(dir, 'rules', 'slow.yaml'),
+    `id: slow-join
+name: slow self-join over recent file events
+severity: low
+title: never
+query: |
+  SELECT n.id FROM new_process_events n
+  JOIN (SELECT count(*) AS k FROM file_events a JOIN file_events b ON b.pid = a.pid
+        WHERE a.time_us >= :now_us - ${windowUs} AND b.time_us >= :now_us - ${windowUs}) x ON x.k < 0
+`,
+  );
+}
 writeFileSync(
   join(dir, 'config.yaml'),
   `monitors:
@@ -71,7 +96,8 @@ store:
 rules:
   directory: ${join(dir, 'rules')}
   intervalMs: ${Number(a['rules-ms'])}
-alerts:
+  timeoutMs: 30000
+${a['slow-rule-ms'] ? `  slowRuleMs: ${Number(a['slow-rule-ms'])}\n` : ''}alerts:
   sinks:
     - { name: hook, type: webhook, url: "http://127.0.0.1:${port}/" }
 `,
@@ -108,6 +134,15 @@ const conn = new DatabaseSync(join(dir, 'bw.db'), { readOnly: true });
 const stored = (
   conn.prepare('SELECT count(*) AS n FROM events WHERE time_us BETWEEN ? AND ?').get(t0, t1) as { n: number }
 ).n;
+const rules = conn
+  .prepare('SELECT rule_id, runs, last_run_ms, run_ms_total, slow FROM rule_state ORDER BY rule_id')
+  .all() as {
+  rule_id: string;
+  runs: number;
+  last_run_ms: number | null;
+  run_ms_total: number;
+  slow: number;
+}[];
 conn.close();
 
 const lat = [...arrivals.values()].map((us) => us / 1000).sort((x, y) => x - y);
@@ -121,6 +156,12 @@ const result = {
   flushIntervalMs: Number(a['flush-ms']),
   rulesIntervalMs: Number(a['rules-ms']),
   latencyMs: { p50: q(0.5), p90: q(0.9), p99: q(0.99), max: lat.at(-1) ?? null },
+  rules: rules.map((r) => ({
+    id: r.rule_id,
+    runs: r.runs,
+    msPerRun: r.runs ? Math.round((r.run_ms_total / r.runs) * 10) / 10 : null,
+    lane: r.slow ? 'own' : 'shared',
+  })),
 };
 console.log(JSON.stringify(result, null, 2));
 rmSync(dir, { recursive: true, force: true });

@@ -58,3 +58,13 @@ export const ALERTS_SCHEMA_SQL = `
     PRIMARY KEY (alert_id, sink)
   );
   CREATE INDEX alert_deliveries_due ON alert_deliveries (state, next_attempt_us);`;
+
+/**
+ * Migration 12: what each rule's runs cost, and whether the engine runs it
+ * on its own (a rule slower than rules.slowRuleMs is paced by its own cost
+ * in a runner of its own, so cheap rules keep their latency).
+ */
+export const RULE_COST_DDL = `
+  ALTER TABLE rule_state ADD COLUMN run_ms_total REAL NOT NULL DEFAULT 0;
+  ALTER TABLE rule_state ADD COLUMN last_run_ms REAL;
+  ALTER TABLE rule_state ADD COLUMN slow INTEGER NOT NULL DEFAULT 0;`;

@@ -7,7 +7,13 @@ import type { DatabaseSync } from 'node:sqlite';
 import { num, type Row, str } from './tables/event-table.ts';
 
 export interface DetectionFigures {
-  readonly rules: { readonly id: string; readonly runs: number; readonly failures: number }[];
+  readonly rules: {
+    readonly id: string;
+    readonly runs: number;
+    readonly failures: number;
+    readonly runMsTotal: number;
+    readonly slow: boolean;
+  }[];
   readonly alertsRaised: { readonly ruleId: string; readonly severity: string; readonly count: number }[];
   readonly deliveries: { readonly sink: string; readonly outcome: string; readonly count: number }[];
   readonly outboxDepth: number;
@@ -17,11 +23,18 @@ export function readDetectionFigures(db: DatabaseSync): DetectionFigures {
   const rules = (
     db
       .prepare(
-        `SELECT r.id, COALESCE(s.runs, 0) AS runs, COALESCE(s.failures, 0) AS failures
+        `SELECT r.id, COALESCE(s.runs, 0) AS runs, COALESCE(s.failures, 0) AS failures,
+           COALESCE(s.run_ms_total, 0) AS ms, COALESCE(s.slow, 0) AS slow
          FROM rules r LEFT JOIN rule_state s ON s.rule_id = r.id ORDER BY r.id`,
       )
       .all() as Row[]
-  ).map((r) => ({ id: str(r.id), runs: num(r.runs), failures: num(r.failures) }));
+  ).map((r) => ({
+    id: str(r.id),
+    runs: num(r.runs),
+    failures: num(r.failures),
+    runMsTotal: num(r.ms),
+    slow: num(r.slow) === 1,
+  }));
   const alertsRaised = (
     db
       .prepare('SELECT rule_id, severity, count(*) AS n FROM alerts GROUP BY rule_id, severity ORDER BY 1, 2')

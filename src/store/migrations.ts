@@ -6,7 +6,7 @@
  */
 
 import type { DatabaseSync } from 'node:sqlite';
-import { ALERTS_SCHEMA_SQL } from './alerts-schema.ts';
+import { ALERTS_SCHEMA_SQL, RULE_COST_DDL } from './alerts-schema.ts';
 import { FIREWALL_DDL } from './firewall-schema.ts';
 import { MANAGER_DDL } from './manager-schema.ts';
 import { POLICY_RULES_API_SOURCE_DDL, POLICY_RULES_DDL } from './policy-schema.ts';
@@ -96,6 +96,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 11,
     description: "policy rules: source 'api' for rules added over the REST API",
     up: POLICY_RULES_API_SOURCE_DDL,
+  },
+  {
+    version: 12,
+    description: 'rule state: run cost and whether the rule runs on its own',
+    up: RULE_COST_DDL,
   },
 ];
 

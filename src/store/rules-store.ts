@@ -20,6 +20,11 @@ export interface RuleState {
   readonly lastRunUs: number | null;
   readonly lastError: string | null;
   readonly disabledReason: string | null;
+  /** Run time of the last successful run, and of all of them. */
+  readonly lastRunMs: number | null;
+  readonly totalRunMs: number;
+  /** Slower than rules.slowRuleMs: the engine runs and paces it on its own. */
+  readonly slow: boolean;
 }
 
 function ruleFromRow(r: Row): StoredRule {
@@ -53,6 +58,9 @@ function stateFromRow(r: Row): RuleState {
     lastRunUs: n(r.last_run_us),
     lastError: strOrNull(r.last_error),
     disabledReason: strOrNull(r.disabled_reason),
+    lastRunMs: n(r.last_run_ms),
+    totalRunMs: num(r.run_ms_total),
+    slow: num(r.slow) === 1,
   };
 }
 
@@ -197,9 +205,16 @@ export function recordRuleRun(
   watermark: number,
   alerts: number,
   nowUs: number,
+  runMs = 0,
 ): void {
   db.prepare(
     `UPDATE rule_state SET watermark = MAX(watermark, ?), runs = runs + 1, alerts = alerts + ?,
-       consecutive_failures = 0, last_run_us = ?, last_error = NULL WHERE rule_id = ?`,
-  ).run(watermark, alerts, nowUs, id);
+       consecutive_failures = 0, last_run_us = ?, last_error = NULL,
+       last_run_ms = ?, run_ms_total = run_ms_total + ? WHERE rule_id = ?`,
+  ).run(watermark, alerts, nowUs, runMs, runMs, id);
+}
+
+/** Marks whether the engine runs the rule on its own (inside the caller's transaction). */
+export function recordRuleSlow(db: DatabaseSync, id: string, slow: boolean): void {
+  db.prepare('UPDATE rule_state SET slow = ? WHERE rule_id = ?').run(slow ? 1 : 0, id);
 }

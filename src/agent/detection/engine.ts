@@ -5,6 +5,11 @@
  * run's alerts, their pending deliveries and the rule's new watermark commit
  * in one transaction: a crash repeats or loses nothing. Rules run in a
  * child process (rule-runner.ts), so capture never waits on them.
+ *
+ * Two lanes: the cheap rules run together in one pass, paced by the pass's
+ * cost; a rule slower than rules.slowRuleMs runs alone in a second runner,
+ * paced by its own cost (rule-costs.ts), so it never holds the others back.
+ * The second runner exists only while some rule is slow.
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { type HistogramSnapshot, LogHistogram } from '../../domain/histogram.ts';
@@ -12,6 +17,7 @@ import { draftAlert } from '../../domain/rules/alert-draft.ts';
 import { nextPauseMs } from '../../domain/rules/pace.ts';
 import { type Route, routeAlert } from '../../domain/rules/routing.ts';
 import type { Rule } from '../../domain/rules/rule.ts';
+import { RuleCosts } from '../../domain/rules/rule-costs.ts';
 import { type ValidatedQuery, validateRuleQuery } from '../../domain/rules/validate.ts';
 import type { Sink } from '../../sinks/sink.ts';
 import { insertAlerts, type RoutedDraft } from '../../store/alerts-store.ts';
@@ -24,6 +30,7 @@ import {
   listRules,
   recordRuleFailure,
   recordRuleRun,
+  recordRuleSlow,
   type StoredRule,
   upsertRule,
 } from '../../store/rules-store.ts';
@@ -69,6 +76,13 @@ export class DetectionEngine {
   readonly #o: EngineOptions & { readonly db: DatabaseSync };
   readonly #ownsDb: boolean;
   readonly #runner: RuleRunner;
+  /** Runs the slow rules, one at a time. */
+  readonly #slowRunner: RuleRunner;
+  readonly #costs: RuleCosts;
+  /** Rules whose run is under way in either lane. */
+  readonly #inFlight = new Set<string>();
+  #slowTimer: NodeJS.Timeout | undefined;
+  #slowRunning: Promise<void> | undefined;
   readonly #dispatcher: Dispatcher;
   readonly #routes: readonly Route[];
   readonly #cache = new Map<string, { query: string; compiled: Compiled | undefined }>();
@@ -88,6 +102,8 @@ export class DetectionEngine {
     const o = { ...options, db: options.db ?? openDatabase(options.dbPath) };
     this.#o = o;
     this.#runner = new RuleRunner(o.dbPath, { timeoutMs: o.rules.timeoutMs });
+    this.#slowRunner = new RuleRunner(o.dbPath, { timeoutMs: o.rules.timeoutMs });
+    this.#costs = new RuleCosts(o.rules);
     const sinkConfigs = new Map(o.alerts.sinks.map((s) => [s.name, s]));
     const sinks = o.sinks ?? o.alerts.sinks.map((c) => createSink(c));
     this.#dispatcher = new Dispatcher(
@@ -116,6 +132,16 @@ export class DetectionEngine {
   /** Run time distribution (µs) per rule id, for metrics. */
   ruleRunTimes(): Map<string, HistogramSnapshot> {
     return new Map([...this.#runUs].map(([id, h]) => [id, h.snapshot()]));
+  }
+
+  /** Whether the engine runs this rule on its own (slower than rules.slowRuleMs). */
+  isSlow(ruleId: string): boolean {
+    return this.#costs.isSlow(ruleId);
+  }
+
+  /** The rules whose run is under way, in either lane. */
+  running(): string[] {
+    return [...this.#inFlight];
   }
 
   /** Loads rule files into the database, then starts running rules and delivering alerts. */
@@ -153,9 +179,12 @@ export class DetectionEngine {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    clearTimeout(this.#slowTimer);
     this.#dispatcher.stop();
     this.#runner.close();
+    this.#slowRunner.close();
     await this.#running?.catch(() => undefined);
+    await this.#slowRunning?.catch(() => undefined);
     if (this.#ownsDb) this.#o.db.close();
   }
 
@@ -170,6 +199,26 @@ export class DetectionEngine {
           this.#schedule(nextPauseMs(performance.now() - started, this.#o.rules));
         });
     }, ms);
+  }
+
+  /** The slow lane: wakes when a slow rule is due; idle (and its runner closed) while none is slow. */
+  #scheduleSlow(): void {
+    if (this.#stopped || this.#slowRunning) return;
+    clearTimeout(this.#slowTimer);
+    const due = this.#costs.nextSlowDueMs();
+    if (due === undefined) {
+      this.#slowRunner.close();
+      return;
+    }
+    const wait = Math.max(this.#o.rules.intervalMs, due - Date.now());
+    this.#slowTimer = setTimeout(() => {
+      this.#slowRunning = this.runSlowOnce()
+        .catch((err: unknown) => this.#o.log(`rules: slow rule run failed: ${(err as Error).message}`))
+        .finally(() => {
+          this.#slowRunning = undefined;
+          this.#scheduleSlow();
+        });
+    }, wait);
   }
 
   #compile(rule: StoredRule): Compiled | undefined {
@@ -199,39 +248,97 @@ export class DetectionEngine {
       .filter((r) => r.enabled)
       .map((r) => this.#compile(r))
       .filter((c): c is Compiled => c !== undefined);
+    this.#costs.keepOnly(new Set(this.#rules.map((c) => c.rule.id)));
   }
 
-  /** One pass: every enabled rule with new events to see. */
+  /** The rules of one lane that have new events to see and are not waiting out a failure. */
+  #ready(slow: boolean, nowMs: number): { requests: RunRequest[]; byId: Map<string, Compiled> } {
+    const newest = maxEventId(this.#o.db);
+    const states = listRuleStates(this.#o.db);
+    const requests: RunRequest[] = [];
+    const byId = new Map<string, Compiled>();
+    for (const c of this.#rules) {
+      const id = c.rule.id;
+      if (this.#costs.isSlow(id) !== slow || this.#inFlight.has(id)) continue;
+      const wm = states.get(id)?.watermark ?? 0;
+      if (wm >= newest) continue;
+      if ((this.#backoff.get(id) ?? 0) > nowMs) continue;
+      requests.push({
+        ruleId: id,
+        sql: c.sql,
+        fromId: wm,
+        nowUs: nowMs * 1000,
+        maxRows: this.#o.rules.maxRows,
+      });
+      byId.set(id, c);
+    }
+    return { requests, byId };
+  }
+
+  /** One pass of the shared lane: every cheap enabled rule with new events to see. */
   async runOnce(): Promise<void> {
     this.#reload();
     if (this.#rules.length === 0) return;
-    const newest = maxEventId(this.#o.db);
-    const states = listRuleStates(this.#o.db);
     const nowMs = Date.now();
-    const nowUs = nowMs * 1000;
-    const batch: RunRequest[] = [];
-    const byId = new Map<string, Compiled>();
-    for (const c of this.#rules) {
-      const wm = states.get(c.rule.id)?.watermark ?? 0;
-      if (wm >= newest) continue;
-      if ((this.#backoff.get(c.rule.id) ?? 0) > nowMs) continue;
-      batch.push({ ruleId: c.rule.id, sql: c.sql, fromId: wm, nowUs, maxRows: this.#o.rules.maxRows });
-      byId.set(c.rule.id, c);
-    }
+    const { requests, byId } = this.#ready(false, nowMs);
+    await this.#runLane(this.#runner, requests, byId, nowMs * 1000);
+  }
+
+  /** One run of the slow lane: the slow rule due first, alone. */
+  async runSlowOnce(): Promise<void> {
+    this.#reload();
+    const nowMs = Date.now();
+    const { requests, byId } = this.#ready(true, nowMs);
+    const id = this.#costs.dueSlow(byId.keys(), nowMs);
+    const req = requests.find((r) => r.ruleId === id);
+    if (!req) return;
+    await this.#runLane(this.#slowRunner, [req], byId, nowMs * 1000);
+  }
+
+  async #runLane(
+    runner: RuleRunner,
+    batch: RunRequest[],
+    byId: Map<string, Compiled>,
+    nowUs: number,
+  ): Promise<void> {
     if (batch.length === 0) return;
-    const results = await this.#runner.run(batch);
+    for (const r of batch) this.#inFlight.add(r.ruleId);
+    let results: RunResult[];
+    try {
+      results = await runner.run(batch);
+    } finally {
+      for (const r of batch) this.#inFlight.delete(r.ruleId);
+    }
     if (this.#stopped) return;
     this.#commit(results, byId, nowUs);
+  }
+
+  /** Moves rules between lanes by the cost of this run; true when one changed lanes. */
+  #observeCost(r: RunResult): boolean {
+    if (r.ok) return this.#costs.observe(r.ruleId, r.ms, Date.now());
+    if (r.timedOut) return this.#costs.observe(r.ruleId, this.#o.rules.timeoutMs, Date.now(), true);
+    return false;
   }
 
   #commit(results: readonly RunResult[], byId: Map<string, Compiled>, nowUs: number): void {
     const db = this.#o.db;
     let inserted = 0;
+    let moved = false;
     db.exec('BEGIN IMMEDIATE');
     try {
       for (const r of results) {
         const c = byId.get(r.ruleId);
         if (!c) continue;
+        if (this.#observeCost(r)) {
+          moved = true;
+          const slow = this.#costs.isSlow(r.ruleId);
+          recordRuleSlow(db, r.ruleId, slow);
+          this.#o.log(
+            slow
+              ? `rules: rule ${r.ruleId} runs on its own from now: its run took ${Math.round(r.ok ? r.ms : this.#o.rules.timeoutMs)} ms (rules.slowRuleMs ${this.#o.rules.slowRuleMs}); it is paced by its own cost`
+              : `rules: rule ${r.ruleId} runs with the others again (about ${Math.round(this.#costs.costMs(r.ruleId) ?? 0)} ms per run)`,
+          );
+        }
         if (!r.ok) {
           if (r.skipped) continue;
           this.stats.ruleFailures++;
@@ -266,7 +373,7 @@ export class DetectionEngine {
         inserted += res.inserted.length;
         this.stats.alerts += res.inserted.length;
         this.stats.suppressed += res.suppressed;
-        recordRuleRun(db, r.ruleId, r.toId, res.inserted.length, nowUs);
+        recordRuleRun(db, r.ruleId, r.toId, res.inserted.length, nowUs, r.ms);
       }
       db.exec('COMMIT');
     } catch (err) {
@@ -274,6 +381,7 @@ export class DetectionEngine {
       throw err;
     }
     if (inserted > 0) this.#dispatcher.kick();
+    if (moved) this.#scheduleSlow();
   }
 }
 

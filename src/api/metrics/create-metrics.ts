@@ -268,6 +268,18 @@ export function createMetrics(source: MetricsSource): Metrics {
     ['rule'],
     (r) => (r.detection?.rules ?? []).map((x) => [{ rule: x.id }, x.failures] as const),
   );
+  counter(
+    'bpfwarden_rule_run_seconds_total',
+    'Run time of all successful runs of each detection rule (stored: survives restarts)',
+    ['rule'],
+    (r) => (r.detection?.rules ?? []).map((x) => [{ rule: x.id }, x.runMsTotal / 1000] as const),
+  );
+  gauge(
+    'bpfwarden_rule_slow',
+    '1 when the rule is slower than rules.slowRuleMs and runs on its own, paced by its own cost',
+    ['rule'],
+    (r) => (r.detection?.rules ?? []).map((x) => [{ rule: x.id }, x.slow ? 1 : 0] as const),
+  );
   new SnapshotHistogram({
     name: 'bpfwarden_rule_run_seconds',
     help: 'Run time of each successful detection rule run, since the agent started',

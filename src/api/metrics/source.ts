@@ -58,7 +58,15 @@ export interface StoreReading {
 
 export interface DetectionReading {
   /** Per rule, from its stored state. */
-  readonly rules: readonly { readonly id: string; readonly runs: number; readonly failures: number }[];
+  readonly rules: readonly {
+    readonly id: string;
+    readonly runs: number;
+    readonly failures: number;
+    /** Run time of all successful runs, as stored (survives restarts). */
+    readonly runMsTotal: number;
+    /** Run and paced on its own (slower than rules.slowRuleMs). */
+    readonly slow: boolean;
+  }[];
   /** Alerts stored, by rule and severity. */
   readonly alertsRaised: readonly {
     readonly ruleId: string;

@@ -59,6 +59,9 @@ Examples:
             { header: 'SEVERITY' },
             { header: 'ENABLED' },
             { header: 'ALERTS', align: 'right' },
+            { header: 'RUNS', align: 'right' },
+            { header: 'MS/RUN', align: 'right' },
+            { header: 'LANE' },
             { header: 'NAME', max: 48 },
             { header: 'LAST ERROR', max: 60 },
           ],
@@ -67,6 +70,9 @@ Examples:
             r.severity,
             r.enabled ? 'yes' : 'no',
             String(r.state?.alerts ?? 0),
+            String(r.state?.runs ?? 0),
+            msPerRun(r.state),
+            r.state?.slow ? 'own' : 'shared',
             r.name,
             r.state?.lastError ?? '',
           ]),
@@ -105,6 +111,8 @@ Examples:
           `description: ${r.description || '-'}`,
           `watermark:   ${s?.watermark ?? '-'} (last event id seen)`,
           `runs:        ${s?.runs ?? 0}, alerts ${s?.alerts ?? 0}, failures ${s?.failures ?? 0}`,
+          `cost:        ${msPerRun(s)} ms per run on average, last ${s?.lastRunMs == null ? '-' : `${formatMs(s.lastRunMs)} ms`}`,
+          `lane:        ${s?.slow ? 'its own (slower than rules.slowRuleMs: run alone, paced by its own cost)' : 'shared (runs with the other cheap rules)'}`,
           `last run:    ${s?.lastRunUs ? formatLocalTime(s.lastRunUs) : '-'}`,
           `last error:  ${s?.lastError ?? '-'}`,
           'query:',
@@ -171,4 +179,14 @@ Examples:
     });
 
   registerRulesTest(rules, defaultDb, out);
+}
+
+function formatMs(ms: number): string {
+  return ms < 10 ? ms.toFixed(2) : ms < 100 ? ms.toFixed(1) : String(Math.round(ms));
+}
+
+/** Average run time of the successful runs, or '-' before the first. */
+function msPerRun(s: { runs: number; totalRunMs?: number } | null | undefined): string {
+  if (!s?.runs || s.totalRunMs === undefined) return '-';
+  return formatMs(s.totalRunMs / s.runs);
 }

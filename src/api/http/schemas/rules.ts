@@ -14,6 +14,9 @@ export const RuleState = z
     lastRunUs: z.number().int().nullable(),
     lastError: z.string().nullable(),
     disabledReason: z.string().nullable(),
+    lastRunMs: z.number().nullable().describe('run time of the last successful run'),
+    totalRunMs: z.number().describe('run time of all successful runs'),
+    slow: z.boolean().describe('slower than rules.slowRuleMs: run and paced on its own'),
   })
   .meta({ id: 'RuleState' });
 
