@@ -9,7 +9,9 @@
  *
  * Memory is bounded per subscriber: a consumer that cannot keep up (its
  * deliver returned false and it has not resumed) gets rows queued up to
- * queueLimit, then is ended with END_LAGGED; others never wait for it. A
+ * queueLimit, then is ended with END_LAGGED; others never wait for it. Rows
+ * are read once per poll and shared: a queue holds references to the same
+ * row objects, never copies. A
  * subscriber that starts behind the live cursor (resume) first reads its own
  * backlog, only as fast as it consumes, then joins the live read.
  */
@@ -225,7 +227,9 @@ export class TableTail<Row extends { readonly id: number }, Filter> {
   }
 
   #offer(s: Sub<Row, Filter>, rows: readonly Row[], through: number): void {
-    const mine = rows.filter((r) => r.id > s.position && this.#source.matches(s.filter, r));
+    const matched = rows.filter((r) => r.id > s.position && this.#source.matches(s.filter, r));
+    // Every row taken: hand over the read itself, the same array every such subscriber gets (encoders share one serialisation).
+    const mine = matched.length === rows.length ? rows : matched;
     if (through > s.position) s.position = through;
     if (mine.length === 0) return;
     if (!s.paused && s.queue.length === 0) {
