@@ -10,6 +10,7 @@ import { type GrpcServer, grpcListens, startGrpcServer } from '../api/grpc/index
 import type { ApiDeps, FirewallApi, PolicyApi, ProgramsApi } from '../api/http/deps.ts';
 import { startApi } from '../api/http/listen.ts';
 import { createMetrics, type MetricsAgent, metricsSourceFromAgent } from '../api/metrics/index.ts';
+import { StreamSlots } from '../api/streams/index.ts';
 import type { Config } from './config.ts';
 
 export const AGENT_VERSION = '0.1.0';
@@ -39,7 +40,12 @@ export async function startInterfaces(
   // Feeds tail the store only while someone is subscribed.
   const events = new EventFeed({ database: config.database, onError: onError('event stream') });
   const alerts = new AlertFeed({ database: config.database, onError: onError('alert stream') });
-  const metricsSource = metricsSourceFromAgent(host, { database: config.database });
+  // One budget of live streams for SSE and gRPC: each may hold up to its buffer bound.
+  const streams = new StreamSlots(config.api.maxStreams);
+  const metricsSource = metricsSourceFromAgent(host, {
+    database: config.database,
+    streams: () => streams.stats(),
+  });
   const closers: (() => Promise<void> | void)[] = [
     () => events.close(),
     () => alerts.close(),
@@ -55,6 +61,7 @@ export async function startInterfaces(
       health: () => host.ready(),
       version: AGENT_VERSION,
       feeds: { events, alerts },
+      streams,
       metrics: createMetrics(metricsSource),
       ...(opts.programs ? { programs: opts.programs } : {}),
       ...(opts.policy ? { policy: opts.policy } : {}),
@@ -80,6 +87,7 @@ export async function startInterfaces(
           listen,
           runtimeDir: config.runtimeDir,
           log,
+          streams,
         });
         closers.unshift(() => server.close());
         addresses.push(`gRPC ${server.address}`);

@@ -3,6 +3,7 @@
  * TCP only when configured, and then only with a bearer token; TLS optional.
  */
 import { z } from 'zod';
+import { DEFAULT_MAX_STREAMS } from './streams/slots.ts';
 import { absolutePath, requireToken, tcpListenFields } from './tcp-listen.ts';
 
 export const ApiConfigSchema = z
@@ -30,6 +31,8 @@ export const ApiConfigSchema = z
         path: ['headersTimeoutMs'],
       })
       .optional(),
+    /** Live streams (SSE on every listener and gRPC) open at once; more get 503 / RESOURCE_EXHAUSTED. */
+    maxStreams: z.number().int().min(1).max(65_536).default(DEFAULT_MAX_STREAMS),
     /** Largest accepted request body. */
     bodyLimitKiB: z.number().int().min(1).max(65_536).default(1024),
   })

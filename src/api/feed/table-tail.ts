@@ -9,7 +9,10 @@
  *
  * Memory is bounded per subscriber: a consumer that cannot keep up (its
  * deliver returned false and it has not resumed) gets rows queued up to
- * queueLimit, then is ended with END_LAGGED; others never wait for it. A
+ * queueLimit, then is ended with END_LAGGED; others never wait for it. Rows
+ * are read once per poll and shared: a subscriber whose filter takes a whole
+ * read is handed (and queues) that read's array itself, so a queue costs a
+ * reference per poll, not a copy per row. A
  * subscriber that starts behind the live cursor (resume) first reads its own
  * backlog, only as fast as it consumes, then joins the live read.
  */
@@ -69,7 +72,10 @@ interface Sub<Row, Filter> {
   readonly handlers: FeedHandlers<Row>;
   /** Every row with id <= position was offered (or did not match). */
   position: number;
-  queue: Row[];
+  /** Deliveries held while the consumer is busy, oldest first (often the shared arrays of reads). */
+  queue: (readonly Row[])[];
+  /** Rows in queue. */
+  queued: number;
   paused: boolean;
   delivering: boolean;
   done: boolean;
@@ -118,6 +124,7 @@ export class TableTail<Row extends { readonly id: number }, Filter> {
       handlers,
       position: after ?? this.#cursor,
       queue: [],
+      queued: 0,
       paused: false,
       delivering: false,
       done: false,
@@ -208,7 +215,7 @@ export class TableTail<Row extends { readonly id: number }, Filter> {
     // Subscribers behind the cursor (resuming) read their own backlog, as fast as they consume.
     for (const s of [...this.#subs]) {
       while (!s.done && !s.paused && s.position < this.#cursor && budget > 0) {
-        const room = this.#o.queueLimit - s.queue.length;
+        const room = this.#o.queueLimit - s.queued;
         if (room <= 0) break;
         const limit = Math.min(pageSize, budget, room);
         const rows = this.#source.read(db, s.position, this.#cursor, [s.filter], limit);
@@ -225,15 +232,18 @@ export class TableTail<Row extends { readonly id: number }, Filter> {
   }
 
   #offer(s: Sub<Row, Filter>, rows: readonly Row[], through: number): void {
-    const mine = rows.filter((r) => r.id > s.position && this.#source.matches(s.filter, r));
+    const wanted = (r: Row): boolean => r.id > s.position && this.#source.matches(s.filter, r);
+    // Every row taken: hand over the read itself, the same array every such subscriber gets (encoders share one serialisation).
+    const mine = rows.every(wanted) ? rows : rows.filter(wanted);
     if (through > s.position) s.position = through;
     if (mine.length === 0) return;
     if (!s.paused && s.queue.length === 0) {
       this.#deliver(s, mine);
       return;
     }
-    for (const r of mine) s.queue.push(r);
-    if (s.queue.length > this.#o.queueLimit) this.#end(s, END_LAGGED);
+    s.queue.push(mine);
+    s.queued += mine.length;
+    if (s.queued > this.#o.queueLimit) this.#end(s, END_LAGGED);
   }
 
   #deliver(s: Sub<Row, Filter>, rows: readonly Row[]): void {
@@ -255,7 +265,10 @@ export class TableTail<Row extends { readonly id: number }, Filter> {
     }
     s.paused = false;
     while (!s.done && !s.paused && s.queue.length > 0) {
-      this.#deliver(s, s.queue.splice(0, this.#o.pageSize));
+      // Each held delivery is at most a page (reads are).
+      const rows = s.queue.shift() as readonly Row[];
+      s.queued -= rows.length;
+      this.#deliver(s, rows);
     }
     // A resuming reader may have a backlog to read: do not make it wait a whole period.
     if (!s.done && !s.paused && s.position < this.#cursor) this.#schedule(0);
@@ -275,6 +288,7 @@ export class TableTail<Row extends { readonly id: number }, Filter> {
     if (s.done) return;
     s.done = true;
     s.queue = [];
+    s.queued = 0;
     this.#subs.delete(s);
     // Within a poll the connection is in use; the poll lets it go when it ends.
     if (this.#subs.size === 0 && !this.#inTick) this.#idle();

@@ -3,7 +3,9 @@
  * live feeds, and the agent's status. On a Unix socket (created 0600 in a
  * 0700 directory: root only) it needs no credentials; on TCP every call must carry
  * `authorization: Bearer <token>`. A stream ends with OK when the server
- * closes, and is released as soon as the client cancels.
+ * closes, and is released as soon as the client cancels. A call that does
+ * not drain is reset (RST_STREAM ENHANCE_YOUR_CALM: RESOURCE_EXHAUSTED at
+ * the client); over api.maxStreams a new one is RESOURCE_EXHAUSTED.
  */
 import { existsSync, lstatSync, unlinkSync } from 'node:fs';
 import { connect, Server as NetServer } from 'node:net';
@@ -19,6 +21,13 @@ import type { StatusSnapshot } from '../../agent/status-file.ts';
 import { END_CLOSED, END_LAGGED, FeedError } from '../feed/errors.ts';
 import type { FeedHandlers, FeedSubscription } from '../feed/table-tail.ts';
 import { listenPrivately, preparePrivateDir } from '../private-socket.ts';
+import {
+  type CutReason,
+  STREAM_BUFFER_MESSAGES,
+  STREAM_DRAIN_TIMEOUT_MS,
+  StreamSlots,
+  WriteGuard,
+} from '../streams/index.ts';
 import { bearerMatches } from './auth.ts';
 import {
   alertFilterFromProto,
@@ -30,6 +39,7 @@ import {
 } from './convert.ts';
 import { GrpcError } from './errors.ts';
 import * as pb from './gen/bpfwarden/v1/bpfwarden.ts';
+import { once, resetCall, resetUnlessFinished, sharedEncoding } from './stream-cut.ts';
 
 /** A live feed as the server uses it (EventFeed and AlertFeed are these). */
 export interface Feed<Row, Filter> {
@@ -63,6 +73,8 @@ export interface GrpcServerOptions {
   /** The agent's runtime directory: a socket there may have it made 0700 (any other directory must be private already). */
   readonly runtimeDir?: string;
   readonly log?: (line: string) => void;
+  /** Live streams open at once, shared with SSE (default: a budget of its own, DEFAULT_MAX_STREAMS). */
+  readonly streams?: StreamSlots;
 }
 
 export interface GrpcServer {
@@ -103,6 +115,10 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcServer>
     failure(status.UNAUTHENTICATED, 'missing or wrong bearer token (metadata authorization: Bearer <token>)');
   /** Ends each open stream cleanly; called on close. */
   const open = new Set<() => void>();
+  const slots = o.streams ?? new StreamSlots();
+  // Every call on a feed gets the same row objects: convert (and below, encode) each once.
+  const eventMsg = once(eventToProto);
+  const alertMsg = once(alertToProto);
 
   function serve<Req, Row, Filter, Msg>(
     call: ServerWritableStream<Req, Msg>,
@@ -114,28 +130,63 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcServer>
       call.emit('error', unauthenticated());
       return;
     }
+    const release = slots.acquire();
+    if (!release) {
+      call.emit(
+        'error',
+        failure(
+          status.RESOURCE_EXHAUSTED,
+          `${slots.max} live streams are open (api.maxStreams, SSE and gRPC together); try again later`,
+        ),
+      );
+      return;
+    }
     let sub: FeedSubscription | undefined;
     let done = false;
-    const finish = (err?: ServerErrorResponse): void => {
-      if (done) return;
+    /** Bookkeeping only: the call itself is ended by the caller. */
+    const settle = (): boolean => {
+      if (done) return false;
       done = true;
       open.delete(stop);
+      guard.dispose();
       sub?.();
+      release();
+      return true;
+    };
+    const finish = (err?: ServerErrorResponse): void => {
+      if (!settle()) return;
       if (err) call.emit('error', err);
       else call.end();
     };
+    const cut = (reason: CutReason): void => {
+      if (!settle()) return;
+      slots.cut(reason);
+      resetCall(call);
+    };
     const stop = (): void => finish();
+    const guard = new WriteGuard(call, {
+      maxQueued: STREAM_BUFFER_MESSAGES,
+      drainTimeoutMs: STREAM_DRAIN_TIMEOUT_MS,
+      onCut: cut,
+    });
     try {
       const { filter, after } = parse(call.request);
       sub = feed.subscribe(
         filter,
         {
           deliver: (rows) => {
+            if (done || !guard.admit(rows.length)) return false;
             let more = true;
             for (const r of rows) more = call.write(toMsg(r));
-            return more;
+            return guard.wrote(more);
           },
-          end: (reason) =>
+          end: (reason) => {
+            if (done) return;
+            if (reason === END_LAGGED) {
+              slots.cut('lagged');
+              // The status waits behind the messages still queued: a client that reads them gets it, one that does not is reset.
+              if (call.writableLength > 0) resetUnlessFinished(call, STREAM_DRAIN_TIMEOUT_MS);
+            }
             finish(
               reason === END_CLOSED
                 ? undefined
@@ -145,7 +196,8 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcServer>
                       ? 'stream lagged: the client fell behind; resume with after_id set to the last id received'
                       : `stream failed (${reason})`,
                   ),
-            ),
+            );
+          },
         },
         after,
       );
@@ -156,15 +208,13 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcServer>
     open.add(stop);
     call.on('drain', () => sub?.resume());
     call.on('cancelled', () => {
-      done = true;
-      open.delete(stop);
-      sub?.();
+      settle();
     });
   }
 
   const impl: pb.BpfwardenServer = {
-    streamAlerts: (call) => serve(call, o.alertFeed, alertFilterFromProto, alertToProto),
-    streamEvents: (call) => serve(call, o.eventFeed, eventFilterFromProto, eventToProto),
+    streamAlerts: (call) => serve(call, o.alertFeed, alertFilterFromProto, alertMsg),
+    streamEvents: (call) => serve(call, o.eventFeed, eventFilterFromProto, eventMsg),
     getStatus: (call, callback) => {
       if (!allowed(call.metadata)) {
         callback(unauthenticated());
@@ -184,7 +234,7 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcServer>
   };
 
   const server = new Server();
-  server.addService(pb.BpfwardenService, impl);
+  server.addService(sharedEncoding(pb.BpfwardenService), impl);
   const socket = 'socket' in o.listen ? o.listen.socket : undefined;
   let address: string;
   if (socket !== undefined) {

@@ -9,6 +9,7 @@ import type {
   FeedHandlers,
   FeedSubscription,
 } from '../feed/index.ts';
+import type { StreamSlots } from '../streams/index.ts';
 
 /** A live source of committed rows (events or alerts), tailed from the store (src/api/feed). */
 export interface LiveFeed<Row, Filter> {
@@ -68,4 +69,6 @@ export interface ApiDeps {
     readonly events: LiveFeed<StoredEvent, EventFilterInput>;
     readonly alerts: LiveFeed<AlertRow, AlertFilterInput>;
   };
+  /** Live streams open at once, shared with gRPC (default: a budget of its own, DEFAULT_MAX_STREAMS). */
+  readonly streams?: StreamSlots;
 }

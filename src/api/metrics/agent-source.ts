@@ -10,6 +10,7 @@ import type { StoreCounters } from '../../agent/store-backend/backend.ts';
 import type { HistogramSnapshot } from '../../domain/histogram.ts';
 import { openDatabase } from '../../store/database.ts';
 import { readDetectionFigures } from '../../store/detection-stats.ts';
+import type { StreamStats } from '../streams/slots.ts';
 import type { DetectionReading, MetricsReading, MetricsSource, MonitorReading } from './source.ts';
 
 /** What of the agent the metrics read (Agent implements it; the optional parts add detail). */
@@ -28,7 +29,7 @@ export interface AgentMetricsSource extends MetricsSource {
 
 export function metricsSourceFromAgent(
   agent: MetricsAgent,
-  options: { database?: string } = {},
+  options: { database?: string; streams?: () => StreamStats } = {},
 ): AgentMetricsSource {
   let db: DatabaseSync | undefined;
   const figures = (): ReturnType<typeof readDetectionFigures> | undefined => {
@@ -85,6 +86,7 @@ export function metricsSourceFromAgent(
             : {}),
         },
         ...(detection ? { detection } : {}),
+        ...(options.streams ? { streams: options.streams() } : {}),
         ...(errors.length ? { errors } : {}),
       };
     },

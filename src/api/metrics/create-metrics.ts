@@ -6,6 +6,7 @@
  */
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { EVENT_TABLES } from '../../store/tables/index.ts';
+import { CUT_REASONS } from '../streams/slots.ts';
 import { powersOfTwo, type Series, SnapshotHistogram } from './snapshot-histogram.ts';
 import type { MetricsReading, MetricsSource } from './source.ts';
 
@@ -310,6 +311,27 @@ export function createMetrics(source: MetricsSource): Metrics {
     'Alert deliveries pending in the outbox',
     [],
     one((r) => r.detection?.outboxDepth),
+  );
+
+  // Live streams (SSE and gRPC).
+  gauge(
+    'bpfwarden_api_streams_open',
+    'Live streams (SSE and gRPC) open now',
+    [],
+    one((r) => r.streams?.open),
+  );
+  counter(
+    'bpfwarden_api_stream_rejected_total',
+    'Live streams refused because api.maxStreams were open',
+    [],
+    one((r) => r.streams?.rejected),
+  );
+  counter(
+    'bpfwarden_api_stream_cut_total',
+    'Live streams the agent cut, by reason: lagged (fell behind the feed), buffer (too many bytes queued), stalled (did not drain in time)',
+    ['reason'],
+    (r) =>
+      r.streams ? CUT_REASONS.map((reason) => [{ reason }, r.streams?.cuts[reason] ?? 0] as const) : [],
   );
 
   return {

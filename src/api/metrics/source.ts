@@ -5,6 +5,7 @@
  * it and never adds to it.
  */
 import type { HistogramSnapshot } from '../../domain/histogram.ts';
+import type { StreamStats } from '../streams/slots.ts';
 
 export interface MetricsSource {
   read(): MetricsReading | Promise<MetricsReading>;
@@ -14,6 +15,8 @@ export interface MetricsReading {
   readonly monitors: readonly MonitorReading[];
   readonly store?: StoreReading;
   readonly detection?: DetectionReading;
+  /** Live streams (SSE and gRPC): open, refused, cut. */
+  readonly streams?: StreamStats;
   /** Parts that could not be read this time (e.g. 'database'); counted, the rest is still served. */
   readonly errors?: readonly string[];
 }

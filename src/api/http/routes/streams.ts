@@ -3,16 +3,29 @@
  * Each message is `id: <row id>`, `event: event|alert`, `data: <JSON>`;
  * a client resumes with Last-Event-ID (or ?after=). Committed rows only:
  * the stream tails the store, so what it shows is what queries return.
+ * A subscriber that does not read is cut (its connection closed) once its
+ * socket holds STREAM_BUFFER_BYTES or has not drained for
+ * STREAM_DRAIN_TIMEOUT_MS; over api.maxStreams a new one gets a 503.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { FeedError } from '../../feed/index.ts';
+import type { StoredEvent } from '../../../store/event-query.ts';
+import type { AlertRow } from '../../feed/index.ts';
+import { END_LAGGED, FeedError, type FeedSubscription } from '../../feed/index.ts';
+import {
+  type CutReason,
+  STREAM_BUFFER_BYTES,
+  STREAM_DRAIN_TIMEOUT_MS,
+  StreamSlots,
+  WriteGuard,
+} from '../../streams/index.ts';
 import type { ApiDeps, LiveFeed } from '../deps.ts';
 import { HttpError } from '../errors.ts';
 import { StreamAlertsQuery } from '../schemas/alerts.ts';
 import { errorResponses } from '../schemas/common.ts';
 import { StreamEventsQuery } from '../schemas/events.ts';
+import { SseEncoder } from '../sse-frames.ts';
 import { filterFromQuery } from './events.ts';
 
 const HEARTBEAT_MS = 15_000;
@@ -37,42 +50,86 @@ function resumeFrom(req: FastifyRequest, after: number | undefined): number | un
   return after;
 }
 
+const PING = Buffer.from(': ping\n\n');
+
+/** One SSE response: bounded in what it holds (WriteGuard) and in how many are open (StreamSlots). */
 function stream<Row extends { readonly id: number }, F>(
   req: FastifyRequest,
   reply: FastifyReply,
   feed: LiveFeed<Row, F>,
   filter: F,
-  kind: 'event' | 'alert',
+  encoder: SseEncoder<Row>,
   after: number | undefined,
+  slots: StreamSlots,
 ): void {
-  // Subscribe first: a bad filter is still a 400, before the stream starts.
+  const release = slots.acquire();
+  if (!release) {
+    throw new HttpError(
+      503,
+      'TOO_MANY_STREAMS',
+      `${slots.max} live streams are open (api.maxStreams, SSE and gRPC together); try again later`,
+    );
+  }
   let closed = false;
   let beat: NodeJS.Timeout | undefined;
+  let sub: FeedSubscription | undefined;
   const res = reply.raw;
-  const close = (): void => {
+  /** 'end' finishes the response (what is queued still goes out, within the drain timeout); 'destroy' drops the connection. */
+  const close = (how: 'end' | 'destroy'): void => {
     if (closed) return;
     closed = true;
     clearInterval(beat);
-    sub();
+    guard.dispose();
+    sub?.();
+    release();
+    if (how === 'destroy') {
+      res.destroy();
+      return;
+    }
     res.end();
+    const late = setTimeout(() => res.destroy(), STREAM_DRAIN_TIMEOUT_MS).unref();
+    const done = (): void => clearTimeout(late);
+    res.once('finish', done).once('close', done);
   };
-  const sub = feed.subscribe(
-    filter,
-    {
-      deliver: (rows) => {
-        let out = '';
-        for (const row of rows) out += `id: ${row.id}\nevent: ${kind}\ndata: ${JSON.stringify(row)}\n\n`;
+  const cut = (reason: CutReason): void => {
+    slots.cut(reason);
+    close('destroy');
+  };
+  const guard = new WriteGuard(res, {
+    maxQueued: STREAM_BUFFER_BYTES,
+    drainTimeoutMs: STREAM_DRAIN_TIMEOUT_MS,
+    onCut: cut,
+  });
+  const send = (chunk: Buffer | string): boolean =>
+    !closed && guard.admit(Buffer.byteLength(chunk)) && guard.wrote(res.write(chunk));
+  // Subscribe first: a bad filter is still a 400, before the stream starts.
+  try {
+    sub = feed.subscribe(
+      filter,
+      {
         // false: the client is slow; the feed holds rows (bounded) until the socket drains.
-        return res.write(out);
+        deliver: (rows) => send(encoder.batch(rows)),
+        end: (reason) => {
+          if (closed) return;
+          if (reason === END_LAGGED) {
+            slots.cut('lagged');
+            // Still holding bytes: a final notice would wait behind them, so the connection goes.
+            if (res.writableLength > 0) {
+              close('destroy');
+              return;
+            }
+          }
+          res.write(`event: end\ndata: ${JSON.stringify({ reason })}\n\n`);
+          close('end');
+        },
       },
-      end: (reason) => {
-        if (closed) return;
-        res.write(`event: end\ndata: ${JSON.stringify({ reason })}\n\n`);
-        close();
-      },
-    },
-    after,
-  );
+      after,
+    );
+  } catch (err) {
+    guard.dispose();
+    release();
+    throw err;
+  }
   reply.hijack();
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
@@ -80,14 +137,17 @@ function stream<Row extends { readonly id: number }, F>(
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
   });
-  res.write(': stream open\n\n');
-  res.on('drain', () => sub.resume());
-  beat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
-  req.raw.on('close', close);
+  send(': stream open\n\n');
+  res.on('drain', () => sub?.resume());
+  beat = setInterval(() => send(PING), HEARTBEAT_MS);
+  req.raw.on('close', () => close('end'));
 }
 
 export function streamRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  const slots = deps.streams ?? new StreamSlots();
+  const eventFrames = new SseEncoder<StoredEvent>('event');
+  const alertFrames = new SseEncoder<AlertRow>('alert');
   const feeds = (): NonNullable<ApiDeps['feeds']> => {
     if (!deps.feeds)
       throw new HttpError(503, 'STREAMS_UNAVAILABLE', 'live streams are not running in this agent');
@@ -117,8 +177,9 @@ export function streamRoutes(app: FastifyInstance, deps: ApiDeps): void {
             ...(f.comm !== undefined ? { comm: f.comm } : {}),
             ...(f.uid !== undefined ? { uid: f.uid } : {}),
           },
-          'event',
+          eventFrames,
           resumeFrom(req, after),
+          slots,
         );
       } catch (err) {
         throw feedError(err);
@@ -143,8 +204,9 @@ export function streamRoutes(app: FastifyInstance, deps: ApiDeps): void {
           reply,
           feeds().alerts,
           { ...(q.severity ? { minSeverity: q.severity } : {}), ...(q.rule ? { ruleId: q.rule } : {}) },
-          'alert',
+          alertFrames,
           resumeFrom(req, q.after),
+          slots,
         );
       } catch (err) {
         throw feedError(err);
