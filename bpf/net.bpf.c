@@ -285,9 +285,9 @@ int handle_sendmsg_exit(struct trace_event_raw_sys_exit *ctx) {
   return finish_call(ctx->ret, BW_EV_UDP_SEND);
 }
 
-/* A tcp_accept record of sk's endpoints, read from the socket (addresses as
- * the socket holds them, as inet_sock_set_state reports them). The header is
- * the caller's to fill. */
+/* A tcp_accept record of a live socket's endpoints (addresses as the socket
+ * holds them, as inet_sock_set_state reports them). The header is the
+ * caller's to fill. */
 static __always_inline struct bw_tcp_event *accept_record(struct sock *sk) {
   struct bw_tcp_event *e = bpf_ringbuf_reserve(&net_events, sizeof(*e), 0);
   if (!e) {
@@ -322,6 +322,9 @@ static __always_inline int accepted(long fd) {
   if (fd < 0) return 0;
   struct sock *sk = sock_of_fd(fd);
   if (!inet_proto(sk, BW_IPPROTO_TCP)) return 0;
+  /* Reset while it waited in the backlog: its close already reported it as
+   * never accepted (and forgot it), so it is not reported twice. */
+  if (BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_CLOSE) return 0;
   __u64 key = (__u64)sk;
   struct bw_sock_info *info = bpf_map_lookup_elem(&net_socks, &key);
   if (info && (info->flags & BW_SOCK_ACCEPT_REPORTED)) return 0;
@@ -488,11 +491,12 @@ int handle_set_state(struct trace_event_raw_inet_sock_set_state *ctx) {
      * so that rows keep arriving in time order. */
     __u32 pending = BW_NET_INBOUND | BW_NET_DURATION_KNOWN;
     if (info && (info->flags & (pending | BW_SOCK_ACCEPT_REPORTED)) == pending) {
-      struct bw_tcp_event *a = accept_record(sk);
+      /* From the tracepoint's endpoints: the socket has given up its local
+       * port (skc_num) by now. */
+      struct bw_tcp_event *a = tcp_record(ctx, BW_EV_TCP_ACCEPT, NULL, now);
       if (a) {
-        __builtin_memset(&a->hdr, 0, sizeof(a->hdr));
-        a->hdr.ktime_ns = now;
-        a->hdr.type = BW_EV_TCP_ACCEPT;
+        a->flags = BW_NET_INBOUND;
+        a->old_state = TCP_SYN_RECV;
         bw_ringbuf_submit(&net_events, a);
       }
     }
