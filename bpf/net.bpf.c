@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Network monitor, on tracepoints only (no kprobes or fentry here):
- * - sock:inet_sock_set_state: TCP connections established (tcp_connect,
- *   tcp_accept) and closed (tcp_close, with the bytes each way);
+ * - sock:inet_sock_set_state: TCP connections established (tcp_connect)
+ *   and closed (tcp_close, with the bytes each way);
+ * - syscalls accept/accept4: inbound connections taken by a process
+ *   (tcp_accept, in the accepting process; one never accepted is reported
+ *   with pid 0 when it closes);
  * - syscalls connect/sendto/sendmsg: connect attempts with their result, and
  *   UDP datagrams sent to an explicit destination (udp_send).
  * Most TCP transitions run in softirq context, where the current task is
@@ -21,6 +24,7 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Not in the record: per-socket state only (bw_sock_info.flags). */
 #define BW_SOCK_EXCLUDED 0x100
+#define BW_SOCK_ACCEPT_REPORTED 0x200 /* tcp_accept sent (or withheld: excluded) */
 
 struct {
   __uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -41,7 +45,7 @@ struct {
 struct bw_sock_info {
   struct bw_event_header owner; /* valid with BW_NET_OWNER_KNOWN; type unused */
   __u64 open_ns;                /* valid with BW_NET_DURATION_KNOWN */
-  __u32 flags;                  /* BW_NET_OWNER_KNOWN, _DURATION_KNOWN, _OUTBOUND, _INBOUND, BW_SOCK_EXCLUDED */
+  __u32 flags;                  /* BW_NET_OWNER_KNOWN, _DURATION_KNOWN, _OUTBOUND, _INBOUND, BW_SOCK_* */
   __u32 _pad;
 };
 
@@ -281,21 +285,64 @@ int handle_sendmsg_exit(struct trace_event_raw_sys_exit *ctx) {
   return finish_call(ctx->ret, BW_EV_UDP_SEND);
 }
 
-/* The accepting process owns the socket accept() returns: remember it, so the
- * close can name it (tcp_accept itself happens in softirq, before accept()). */
+/* A tcp_accept record of a live socket's endpoints (addresses as the socket
+ * holds them, as inet_sock_set_state reports them). The header is the
+ * caller's to fill. */
+static __always_inline struct bw_tcp_event *accept_record(struct sock *sk) {
+  struct bw_tcp_event *e = bpf_ringbuf_reserve(&net_events, sizeof(*e), 0);
+  if (!e) {
+    bw_count_drop(&net_drops, BW_EV_TCP_ACCEPT);
+    return NULL;
+  }
+  __u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+  e->flags = BW_NET_INBOUND;
+  e->old_state = TCP_SYN_RECV;
+  e->family = family;
+  e->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+  e->remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+  __builtin_memset(e->local_addr, 0, sizeof(e->local_addr));
+  __builtin_memset(e->remote_addr, 0, sizeof(e->remote_addr));
+  if (family == BW_AF_INET6) {
+    bpf_core_read(e->local_addr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+    bpf_core_read(e->remote_addr, 16, &sk->__sk_common.skc_v6_daddr);
+  } else {
+    bpf_core_read(e->local_addr, 4, &sk->__sk_common.skc_rcv_saddr);
+    bpf_core_read(e->remote_addr, 4, &sk->__sk_common.skc_daddr);
+  }
+  e->bytes_sent = 0;
+  e->bytes_received = 0;
+  e->duration_ns = 0;
+  return e;
+}
+
+/* accept() returned a connection: report it as the accepting process's
+ * (tcp_accept), once, and remember that process as the socket's owner, so the
+ * close can name it (the handshake itself completes in softirq). */
 static __always_inline int accepted(long fd) {
   if (fd < 0) return 0;
   struct sock *sk = sock_of_fd(fd);
   if (!inet_proto(sk, BW_IPPROTO_TCP)) return 0;
+  /* Reset while it waited in the backlog: its close already reported it as
+   * never accepted (and forgot it), so it is not reported twice. */
+  if (BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_CLOSE) return 0;
   __u64 key = (__u64)sk;
   struct bw_sock_info *info = bpf_map_lookup_elem(&net_socks, &key);
-  if (info && (info->flags & BW_NET_OWNER_KNOWN)) return 0;
+  if (info && (info->flags & BW_SOCK_ACCEPT_REPORTED)) return 0;
   struct bw_sock_info fresh = {};
   if (info) fresh = *info;
-  bw_fill_header(&fresh.owner, 0);
-  fresh.flags |= BW_NET_OWNER_KNOWN | BW_NET_INBOUND;
-  if (owner_excluded(&fresh.owner)) fresh.flags |= BW_SOCK_EXCLUDED;
+  if (!(fresh.flags & BW_NET_OWNER_KNOWN)) {
+    bw_fill_header(&fresh.owner, 0);
+    fresh.flags |= BW_NET_OWNER_KNOWN;
+    if (owner_excluded(&fresh.owner)) fresh.flags |= BW_SOCK_EXCLUDED;
+  }
+  fresh.flags |= BW_NET_INBOUND | BW_SOCK_ACCEPT_REPORTED;
   bpf_map_update_elem(&net_socks, &key, &fresh, BPF_ANY);
+  if (fresh.flags & BW_SOCK_EXCLUDED) return 0;
+  struct bw_tcp_event *e = accept_record(sk);
+  if (!e) return 0;
+  bw_fill_header(&e->hdr, BW_EV_TCP_ACCEPT);
+  e->flags |= BW_NET_OWNER_KNOWN;
+  bw_ringbuf_submit(&net_events, e);
   return 0;
 }
 
@@ -408,10 +455,12 @@ int handle_set_state(struct trace_event_raw_inet_sock_set_state *ctx) {
       info->flags |= BW_NET_DURATION_KNOWN;
       if (info->flags & BW_SOCK_EXCLUDED) return 0;
     }
-    __u32 type = old == TCP_SYN_SENT ? BW_EV_TCP_CONNECT : BW_EV_TCP_ACCEPT;
-    struct bw_tcp_event *e = tcp_record(ctx, type, info, now);
+    /* An inbound connection is reported when accept() takes it, in the
+     * accepting process (or at its close, if it never is). */
+    if (old == TCP_SYN_RECV) return 0;
+    struct bw_tcp_event *e = tcp_record(ctx, BW_EV_TCP_CONNECT, info, now);
     if (!e) return 0;
-    if (old == TCP_SYN_SENT) e->flags |= BW_NET_OUTBOUND;
+    e->flags |= BW_NET_OUTBOUND;
     bw_ringbuf_submit(&net_events, e);
     return 0;
   }
@@ -437,6 +486,20 @@ int handle_set_state(struct trace_event_raw_inet_sock_set_state *ctx) {
                   old == TCP_CLOSING || old == TCP_TIME_WAIT || old == TCP_CLOSE_WAIT ||
                   old == TCP_LAST_ACK;
   if (was_open && !(info && (info->flags & BW_SOCK_EXCLUDED))) {
+    /* Established inbound but never accepted (the listener closed, or a reset
+     * came first): its one tcp_accept, with no process to name, timed now
+     * so that rows keep arriving in time order. */
+    __u32 pending = BW_NET_INBOUND | BW_NET_DURATION_KNOWN;
+    if (info && (info->flags & (pending | BW_SOCK_ACCEPT_REPORTED)) == pending) {
+      /* From the tracepoint's endpoints: the socket has given up its local
+       * port (skc_num) by now. */
+      struct bw_tcp_event *a = tcp_record(ctx, BW_EV_TCP_ACCEPT, NULL, now);
+      if (a) {
+        a->flags = BW_NET_INBOUND;
+        a->old_state = TCP_SYN_RECV;
+        bw_ringbuf_submit(&net_events, a);
+      }
+    }
     struct bw_tcp_event *e = tcp_record(ctx, BW_EV_TCP_CLOSE, info, now);
     if (e) {
       __u32 flags = info ? info->flags : 0;

@@ -17,6 +17,8 @@ export interface EventFilterInput {
   readonly path?: string;
   readonly addr?: string;
   readonly port?: string;
+  readonly localPort?: string;
+  readonly remotePort?: string;
   readonly since?: string;
   readonly until?: string;
   readonly limit?: string;
@@ -24,8 +26,13 @@ export interface EventFilterInput {
 
 // The kernel keeps 15 bytes of a command name (TASK_COMM_LEN 16, with the NUL).
 const COMM_MAX_BYTES = 15;
+// Port 0 is no port (an unbound socket's), so no filter asks for it.
+const PORT = 'a port number from 1 to 65535';
 
-/** Turns raw strings into a filter, or calls `fail` with a one-line reason; `label` names an option in messages. */
+/**
+ * Turns raw strings into a filter, or calls `fail` with a one-line reason;
+ * `label` names an option in messages (given the input's key: localPort).
+ */
 export function parseEventFilter(
   opts: EventFilterInput,
   nowUs: number,
@@ -79,7 +86,9 @@ export function parseEventFilter(
         : isIP(opts.addr)
           ? canonicalIp(opts.addr)
           : bad(label('addr'), opts.addr, 'an IPv4 or IPv6 address'),
-    port: int(label('port'), opts.port, 0, 65535, 'a port number from 0 to 65535'),
+    port: int(label('port'), opts.port, 1, 65535, PORT),
+    localPort: int(label('localPort'), opts.localPort, 1, 65535, PORT),
+    remotePort: int(label('remotePort'), opts.remotePort, 1, 65535, PORT),
     sinceUs: time(label('since'), opts.since),
     untilUs: time(label('until'), opts.until),
     limit: int(label('limit'), opts.limit, 1, MAX_LIMIT, `an integer from 1 to ${MAX_LIMIT}`) ?? 100,

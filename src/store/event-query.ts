@@ -1,6 +1,6 @@
 /**
  * Reading events back: filter by type, pid, command, user, path, address,
- * port and time window over the `events` view (common columns of every
+ * ports and time window over the `events` view (common columns of every
  * table), then fetch each row's own columns from its family's table. The
  * newest `limit` rows come back oldest first (as a log reads). Every value
  * is a bound parameter.
@@ -21,7 +21,12 @@ export interface EventFilter {
   readonly path?: string;
   /** Remote address, exactly as stored (e.g. 127.0.0.1, ::1). */
   readonly addr?: string;
+  /** Either end's port: local or remote. */
   readonly port?: number;
+  /** This host's end (a connection's local port, a DNS client's, a drop's source). */
+  readonly localPort?: number;
+  /** The remote end (as `addr`): a connection's peer, a DNS server, a drop's destination. */
+  readonly remotePort?: number;
   /** Inclusive lower bound, microseconds since the epoch. */
   readonly sinceUs?: number;
   /** Inclusive upper bound, microseconds since the epoch. */
@@ -106,7 +111,7 @@ function newestHits(db: DatabaseSync, filter: EventFilter, limit: number): Hit[]
   const lists: Hit[][] = [];
   for (const t of EVENT_TABLES) {
     if (filter.types && !t.types.some((x) => filter.types?.includes(x))) continue;
-    const branch = `SELECT id, time_us, type, pid, uid, comm, ${t.view.path} AS path, ${t.view.addr} AS addr, ${t.view.port} AS port FROM ${t.name}`;
+    const branch = `SELECT id, time_us, type, pid, uid, comm, ${t.view.path} AS path, ${t.view.addr} AS addr, ${t.view.port} AS port, ${t.view.localPort} AS local_port FROM ${t.name}`;
     const sql = `SELECT id, type, time_us FROM (${branch}) ${where} ORDER BY time_us DESC, id DESC LIMIT ?`;
     lists.push(run(() => db.prepare(sql).all(...params, limit)) as unknown as Hit[]);
   }
@@ -143,7 +148,15 @@ export function whereClause(f: EventFilter): { where: string; params: SQLInputVa
   if (f.comm !== undefined) eq('comm', f.comm);
   if (f.uid !== undefined) eq('uid', checkInt('uid', f.uid));
   if (f.addr !== undefined) eq('addr', f.addr);
-  if (f.port !== undefined) eq('port', checkInt('port', f.port));
+  if (f.port !== undefined) {
+    // Walks the time index as the other port filters do (an OR of two columns
+    // uses no per-column index); a type filter narrows the tables first.
+    const p = checkInt('port', f.port);
+    conds.push('(port = ? OR local_port = ?)');
+    params.push(p, p);
+  }
+  if (f.localPort !== undefined) eq('local_port', checkInt('localPort', f.localPort));
+  if (f.remotePort !== undefined) eq('port', checkInt('remotePort', f.remotePort));
   if (f.path !== undefined) {
     // Prefix match without LIKE wildcards in the user's text. SQLite's substr
     // counts characters (code points), not UTF-16 units as String.length does.

@@ -2,7 +2,8 @@
  * Schema migrations, tracked by PRAGMA user_version and applied at start-up,
  * each in its own transaction. Adding a migration is adding one entry to
  * MIGRATIONS; a migration that creates an event table names it in
- * `eventTables` and the `events` view is rebuilt over all of them.
+ * `eventTables` and the `events` view is rebuilt over all of them (as it is
+ * for one that sets `eventsView`, when the view's columns change).
  */
 
 import type { DatabaseSync } from 'node:sqlite';
@@ -25,6 +26,8 @@ export interface Migration {
   readonly up: string;
   /** Event tables this migration creates; the `events` view is rebuilt over all of them. */
   readonly eventTables?: readonly EventTable[];
+  /** The `events` view's columns changed: rebuilt over the event tables so far. */
+  readonly eventsView?: boolean;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -99,6 +102,12 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 12,
+    description: 'events view: local_port, for filters on either end of a connection',
+    eventsView: true,
+    up: '',
+  },
+  {
+    version: 13,
     description: 'rule state: run cost and whether the rule runs on its own',
     up: RULE_COST_DDL,
   },
@@ -117,7 +126,7 @@ export function eventsViewSql(version: number, migrations: readonly Migration[] 
   const common = COMMON_COLUMNS.join(', ');
   const selects = tables.map(
     (t) =>
-      `SELECT ${common}, ${t.view.path} AS path, ${t.view.addr} AS addr, ${t.view.port} AS port FROM ${t.name}`,
+      `SELECT ${common}, ${t.view.path} AS path, ${t.view.addr} AS addr, ${t.view.port} AS port, ${t.view.localPort} AS local_port FROM ${t.name}`,
   );
   return `CREATE VIEW events AS ${selects.join(' UNION ALL ')}`;
 }
@@ -164,7 +173,7 @@ function applyOne(db: DatabaseSync, m: Migration, all: readonly Migration[]): vo
     db.exec('BEGIN IMMEDIATE');
     if (schemaVersion(db) < m.version) {
       db.exec(m.up);
-      if (m.eventTables?.length) {
+      if (m.eventTables?.length || m.eventsView) {
         db.exec('DROP VIEW IF EXISTS events');
         db.exec(eventsViewSql(m.version, all));
       }

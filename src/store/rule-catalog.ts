@@ -7,7 +7,7 @@ import type { RuleCatalog } from '../domain/rules/catalog.ts';
 import { COMMON_COLUMNS } from './tables/event-table.ts';
 import { EVENT_TABLES } from './tables/index.ts';
 
-const VIEW_COLUMNS = [...COMMON_COLUMNS, 'path', 'addr', 'port'];
+const VIEW_COLUMNS = [...COMMON_COLUMNS, 'path', 'addr', 'port', 'local_port'];
 
 function buildCatalog(): RuleCatalog {
   const tables = new Map<string, Set<string>>();

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { netMonitor } from '../../src/agent/monitors/net-monitor.ts';
@@ -80,6 +81,11 @@ function client(host: string, port: number): Promise<Exited> {
   return runCmd(process.execPath, ['-e', script]);
 }
 
+/** This process's command name as the kernel records it (node's main thread runs accept()). */
+function ownComm(): string {
+  return readFileSync(`/proc/${process.pid}/comm`, 'utf8').trimEnd();
+}
+
 async function freeTcpPort(host: string): Promise<number> {
   const srv = net.createServer();
   await new Promise<void>((resolve) => srv.listen(0, host, resolve));
@@ -134,8 +140,17 @@ describe('net monitor', { skip: kernelSkip }, () => {
         [acc.family, acc.protocol, acc.direction, acc.localAddr, acc.remoteAddr],
         [family, 'tcp', 'inbound', addr, addr],
       );
-      // Established in softirq: no process is known, and none is made up.
-      assert.deepEqual([acc.ownerKnown, acc.pid, acc.comm, acc.uid], [false, 0, '', 0]);
+      // Reported at accept()'s return, in the accepting process (this one).
+      assert.deepEqual(
+        [acc.ownerKnown, acc.pid, acc.tid, acc.comm, acc.uid],
+        [true, process.pid, process.pid, ownComm(), process.getuid?.()],
+      );
+      assert.ok(acc.cgroupId > 0);
+      assert.equal(
+        events.filter((e) => e.type === 'tcp_accept' && (e as Of<'tcp_accept'>).remotePort === cport).length,
+        1,
+        'one accept per connection',
+      );
 
       const call = await wait('connect', (e) => e.pid === r.pid && e.remotePort === srv.port);
       // Node connects non-blocking: the call returns EINPROGRESS before the handshake is seen through.
@@ -303,8 +318,13 @@ describe('net monitor', { skip: kernelSkip }, () => {
       await wait('tcp_close', (e) => e.localPort === ownPort, events);
       await wait('udp_send', (e) => e.pid === process.pid && e.remotePort === srv.port, events);
 
-      const leaked = mine.filter((e) => e.type !== 'tcp_accept' && e.pid === process.pid);
+      const leaked = mine.filter((e) => e.pid === process.pid);
       assert.deepEqual(leaked, [], 'nothing carries the excluded pid');
+      assert.equal(
+        find('tcp_accept', (e) => e.localPort === srv.port, mine),
+        undefined,
+        'its accepts (of its own and of the child connection) are not reported, not even with pid 0',
+      );
       assert.equal(
         find('tcp_connect', (e) => e.localPort === ownPort, mine),
         undefined,

@@ -30,6 +30,8 @@ interface RawOptions {
   path?: string;
   addr?: string;
   port?: string;
+  localPort?: string;
+  remotePort?: string;
   since?: string;
   until?: string;
   limit?: string;
@@ -47,6 +49,7 @@ Examples:
   $ bpfwarden events --since "2026-11-22 09:00" --until "2026-11-22 10:00" --limit 5000
   $ bpfwarden events --path /etc/ --type open      opens under /etc
   $ bpfwarden events --addr 10.0.0.5 --port 443   connections to 10.0.0.5:443
+  $ bpfwarden events --type tcp_accept --local-port 8080  accepted on 8080, by which process
   $ bpfwarden events --json | jq .filename        one JSON object per line
   $ bpfwarden events summary --by comm --since 1h counts per command (see: events summary --help)
 
@@ -71,7 +74,9 @@ export function registerEventsCommand(program: Command, deps: EventsCommandDeps)
     .option('--uid <n>', 'only this user id')
     .option('--path <prefix>', 'only events whose path starts with this (exec filename, file path)')
     .option('--addr <ip>', 'only events with this remote address (IPv4 or IPv6)')
-    .option('--port <n>', 'only events with this remote port')
+    .option('--port <n>', 'only events with this port at either end, local or remote')
+    .option('--local-port <n>', "only events with this port at this host's end")
+    .option('--remote-port <n>', 'only events with this remote port')
     .option('--since <time>', 'only events at or after this time')
     .option('--until <time>', 'only events at or before this time')
     .option('--limit <n>', `newest events to show, 1 to ${MAX_LIMIT} (default: 100)`)
@@ -126,5 +131,10 @@ export function parseFilter(
   nowUs: number,
   fail: (msg: string) => never,
 ): EventFilter {
-  return parseEventFilter(opts, nowUs, fail, (name) => `--${name}`);
+  return parseEventFilter(opts, nowUs, fail, flagName);
+}
+
+/** The option of an input key: localPort is --local-port. */
+function flagName(key: string): string {
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }

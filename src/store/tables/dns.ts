@@ -71,7 +71,8 @@ export const DNS_TABLE: EventTable = {
     ${commonIndexesSql(NAME)}
     -- Few rows per second, looked up by name: worth an index.
     CREATE INDEX ${NAME}_name_time ON ${NAME} (name, time_us);`,
-  view: { path: 'NULL', addr: 'server_addr', port: 'server_port' },
+  // The port 53 side is the remote one: the monitor sees this host's queries and their answers.
+  view: { path: 'NULL', addr: 'server_addr', port: 'server_port', localPort: 'client_port' },
   selectColumns: `dns_id, name, qtype, qtype_name, server_addr, server_port, client_addr, client_port,
     ifindex, direction, truncated, rcode, rcode_name, answers, query_pid`,
   mappings: [

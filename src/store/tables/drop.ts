@@ -50,7 +50,8 @@ export const DROP_TABLE: EventTable = {
   // time-ordered indexes append cheaply (reason and address filter within a window).
   // The destination: the remote end for packets this host sent (the usual
   // question: "what could I not reach?"), this host for packets it received.
-  view: { path: 'NULL', addr: 'daddr', port: 'dport' },
+  // local_port is the source, by the same reading.
+  view: { path: 'NULL', addr: 'daddr', port: 'dport', localPort: 'sport' },
   selectColumns: `reason, reason_name, printf('0x%x', location) AS location, len, ifindex, ifname, netns,
     protocol, ip_version, l4_proto, saddr, daddr, sport, dport, icmp_type, icmp_code`,
   mappings: [

@@ -78,8 +78,16 @@ export interface EventTable {
   readonly types: readonly EventType[];
   /** CREATE TABLE and indexes. */
   readonly ddl: string;
-  /** What the table contributes to the `events` view's path, addr and port columns (SQL expressions). */
-  readonly view: { readonly path: string; readonly addr: string; readonly port: string };
+  /**
+   * What the table contributes to the `events` view (SQL expressions): path;
+   * addr and port, the remote end; local_port, this host's end.
+   */
+  readonly view: {
+    readonly path: string;
+    readonly addr: string;
+    readonly port: string;
+    readonly localPort: string;
+  };
   /** SELECT list of the table's own columns (u64 values as REAL: node:sqlite throws beyond 2^53). */
   readonly selectColumns: string;
   readonly mappings: readonly TypeMapping[];

@@ -45,7 +45,7 @@ export const FILE_TABLE: EventTable = {
     );
     ${commonIndexesSql(NAME)}`,
   // No further indexes: opens can arrive by the ten thousand per second.
-  view: { path: 'path', addr: 'NULL', port: 'NULL' },
+  view: { path: 'path', addr: 'NULL', port: 'NULL', localPort: 'NULL' },
   selectColumns: `syscall, result, path, dirfd, flags, mode, fd, new_path, new_dirfd,
     path_truncated, path_unreadable, new_path_truncated, new_path_unreadable`,
   mappings: [

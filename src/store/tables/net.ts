@@ -69,7 +69,7 @@ export const NET_TABLE: EventTable = {
     );
     ${commonIndexesSql(NAME)}
     CREATE INDEX ${NAME}_remote ON ${NAME} (remote_addr, remote_port);`,
-  view: { path: 'NULL', addr: 'remote_addr', port: 'remote_port' },
+  view: { path: 'NULL', addr: 'remote_addr', port: 'remote_port', localPort: 'local_port' },
   selectColumns: `family, protocol, direction, local_addr, local_port, remote_addr, remote_port,
     owner_known, closed_from, CAST(bytes_sent AS REAL) AS bytes_sent,
     CAST(bytes_received AS REAL) AS bytes_received, CAST(duration_ns AS REAL) AS duration_ns,

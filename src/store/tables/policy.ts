@@ -107,6 +107,7 @@ export const POLICY_TABLE: EventTable = {
     path: 'path',
     addr: `CASE WHEN type = 'policy_firewall' THEN src_addr ELSE dst_addr END`,
     port: `CASE WHEN type = 'policy_firewall' THEN src_port ELSE dst_port END`,
+    localPort: `CASE WHEN type = 'policy_firewall' THEN dst_port ELSE src_port END`,
   },
   selectColumns: `action, reason, rule_id, suppressed, ifindex, family, protocol, src_addr, src_port,
     dst_addr, dst_port, path, CAST(inode AS REAL) AS inode, dev`,

@@ -36,7 +36,7 @@ export const PROCESS_TABLE: EventTable = {
     CREATE INDEX ${NAME}_type_time ON ${NAME} (type, time_us);
     CREATE INDEX ${NAME}_pid_time ON ${NAME} (pid, time_us);
     CREATE INDEX ${NAME}_comm_time ON ${NAME} (comm, time_us);`,
-  view: { path: 'filename', addr: 'NULL', port: 'NULL' },
+  view: { path: 'filename', addr: 'NULL', port: 'NULL', localPort: 'NULL' },
   selectColumns: `filename, argv, argc, args_truncated, filename_truncated, old_pid, child_pid,
     exit_code, signal, core_dumped, CAST(lifetime_ns AS REAL) AS lifetime_ns`,
   mappings: [

@@ -107,6 +107,13 @@ test('bad parameters get 400 naming the parameter and what was expected', async 
     ['/api/v1/events?since=yesterdayish', 'since', /since/],
     ['/api/v1/events?addr=1.2.3', 'addr', /IPv4 or IPv6/],
     ['/api/v1/events?limit=0', 'limit', /from 1 to/],
+    [
+      '/api/v1/events?localPort=0',
+      'localPort',
+      /invalid localPort "0": expected a port number from 1 to 65535/,
+    ],
+    ['/api/v1/events?remotePort=x', 'remotePort', /invalid remotePort "x": expected a port number/],
+    ['/api/v1/events/summary?port=65536', 'port', /port number from 1 to 65535/],
     ['/api/v1/events?cursor=zzz', 'cursor', /cursor/],
     ['/api/v1/events?bogus=1', 'bogus', /unknown field bogus/],
     ['/api/v1/events/summary?by=color', 'by', /by/],

@@ -98,13 +98,21 @@ function jsonLines(out: string): Record<string, unknown>[] {
     .map((l) => JSON.parse(l));
 }
 
-test('events: bad --path, --addr and --port values are usage errors naming option, value and expectation', async (t) => {
+test('events: bad --path, --addr and port values are usage errors naming option, value and expectation', async (t) => {
   const path = makeDb(t);
   const cases: [string[], string][] = [
-    [['--port', '70000'], 'error: invalid --port "70000": expected a port number from 0 to 65535'],
-    [['--port', 'https'], 'error: invalid --port "https": expected a port number from 0 to 65535'],
-    [['--port', '-1'], 'error: invalid --port "-1": expected a port number from 0 to 65535'],
-    [['--port', '44.3'], 'error: invalid --port "44.3": expected a port number from 0 to 65535'],
+    [['--port', '70000'], 'error: invalid --port "70000": expected a port number from 1 to 65535'],
+    [['--port', 'https'], 'error: invalid --port "https": expected a port number from 1 to 65535'],
+    [['--port', '-1'], 'error: invalid --port "-1": expected a port number from 1 to 65535'],
+    [['--port', '44.3'], 'error: invalid --port "44.3": expected a port number from 1 to 65535'],
+    [['--port', '0'], 'error: invalid --port "0": expected a port number from 1 to 65535'],
+    [['--local-port', '0'], 'error: invalid --local-port "0": expected a port number from 1 to 65535'],
+    [['--local-port', 'http'], 'error: invalid --local-port "http": expected a port number from 1 to 65535'],
+    [
+      ['--remote-port', '65536'],
+      'error: invalid --remote-port "65536": expected a port number from 1 to 65535',
+    ],
+    [['--remote-port', ' '], 'error: invalid --remote-port " ": expected a port number from 1 to 65535'],
     [['--addr', '1.2.3'], 'error: invalid --addr "1.2.3": expected an IPv4 or IPv6 address'],
     [['--addr', '10.0.0.256'], 'error: invalid --addr "10.0.0.256": expected an IPv4 or IPv6 address'],
     [['--addr', 'example.com'], 'error: invalid --addr "example.com": expected an IPv4 or IPv6 address'],
@@ -142,11 +150,17 @@ test('events: --path, --addr and --port narrow the rows', async (t) => {
   // Any spelling of the same IPv6 address finds the canonical stored form.
   assert.deepEqual(await types(['--addr', '2001:DB8:0:0:0:0:0:1']), [['drop', T + 5 * S]]);
   assert.deepEqual(await types(['--addr', '10.0.0.5', '--port', '80']), []);
+  // A drop's source counts as the local end: --port finds it, --remote-port does not.
+  assert.deepEqual(await types(['--port', '40000', '--addr', '2001:db8::1']), [['drop', T + 5 * S]]);
+  assert.deepEqual(await types(['--local-port', '40000', '--addr', '2001:db8::1']), [['drop', T + 5 * S]]);
+  assert.deepEqual(await types(['--remote-port', '40000']), []);
+  assert.deepEqual(await types(['--remote-port', '80']), [['drop', T + 5 * S]]);
   assert.deepEqual(await types(['--addr', '10.0.0.5', '--type', 'drop', '--limit', '1']), [
     ['drop', T + 4 * S],
   ]);
   const help = await run(path, ['events', '--help']);
-  for (const flag of ['--path', '--addr', '--port']) assert.ok(help.out.includes(flag), flag);
+  for (const flag of ['--path', '--addr', '--port', '--local-port', '--remote-port'])
+    assert.ok(help.out.includes(flag), flag);
 });
 
 test('events summary: a table of groups, largest first, with first and last seen', async (t) => {

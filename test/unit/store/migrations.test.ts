@@ -168,7 +168,7 @@ test('a later migration adding an event table extends the events view', () => {
           name: 'later_events',
           types: [],
           ddl: '',
-          view: { path: 'path', addr: 'NULL', port: 'NULL' },
+          view: { path: 'path', addr: 'NULL', port: 'NULL', localPort: 'NULL' },
           selectColumns: 'path',
           mappings: [],
         },
@@ -191,6 +191,33 @@ test('a later migration adding an event table extends the events view', () => {
     ],
   );
   db.close();
+});
+
+test('migration 12: an older events view gains local_port, over the same rows', (t) => {
+  const db = new DatabaseSync(join(tempDir(t), 'v11.db'));
+  t.after(() => db.close());
+  migrate(
+    db,
+    MIGRATIONS.filter((m) => m.version <= 11),
+  );
+  // The view as version 11 wrote it: no local_port.
+  db.exec('DROP VIEW events');
+  db.exec(
+    'CREATE VIEW events AS SELECT id, time_us, type, remote_port AS port FROM net_events UNION ALL SELECT id, time_us, type, NULL FROM process_events',
+  );
+  db.exec(`INSERT INTO net_events (id, time_us, type, pid, tid, ppid, uid, gid, cgroup_id, comm, family, protocol,
+    direction, local_addr, local_port, remote_addr, remote_port)
+    VALUES (1, 10, 'tcp_accept', 5, 5, 1, 0, 0, 1, 'srv', 4, 'tcp', 'inbound', '127.0.0.1', 8080, '127.0.0.1', 40000)`);
+  assert.throws(() => db.prepare('SELECT local_port FROM events').all(), /no such column/);
+  migrate(db);
+  assert.equal(schemaVersion(db), LATEST_SCHEMA_VERSION);
+  assert.deepEqual(
+    db
+      .prepare('SELECT id, local_port, port FROM events')
+      .all()
+      .map((r) => ({ ...r })),
+    [{ id: 1, local_port: 8080, port: 40000 }],
+  );
 });
 
 test("migration 11: policy rules keep their ids and times, and source 'api' is accepted", (t) => {

@@ -124,3 +124,27 @@ test('the events view gives the remote address and port, no path', (t) => {
     ],
   );
 });
+
+test('port filters: --port matches either end, localPort and remotePort one each', (t) => {
+  const db = openDatabase(join(tempDir(t), 'net.db'));
+  t.after(() => db.close());
+  const writer = new EventWriter(db);
+  writer.enqueue(EVENTS);
+  writer.flush();
+  const types = (f: Parameters<typeof queryEvents>[1]): string[] => queryEvents(db, f).map((e) => e.type);
+  // The accept's own end is 22, its peer's 51000.
+  assert.deepEqual(types({ port: 22 }), ['tcp_accept']);
+  assert.deepEqual(types({ port: 51_000 }), ['tcp_accept']);
+  assert.deepEqual(types({ localPort: 22 }), ['tcp_accept']);
+  assert.deepEqual(types({ remotePort: 22 }), []);
+  assert.deepEqual(types({ remotePort: 51_000 }), ['tcp_accept']);
+  assert.deepEqual(types({ localPort: 5353, types: ['udp_send'] }), ['udp_send']);
+  assert.deepEqual(types({ localPort: 22, remotePort: 51_000, types: ['tcp_accept'] }), ['tcp_accept']);
+  assert.deepEqual(types({ localPort: 22, remotePort: 443 }), []);
+  assert.equal(types({ port: 443 }).length, 5, 'the outbound rows by their remote end');
+  const view = db
+    .prepare("SELECT local_port, port FROM events WHERE type = 'tcp_accept'")
+    .all()
+    .map((r) => ({ ...r }));
+  assert.deepEqual(view, [{ local_port: 22, port: 51_000 }]);
+});

@@ -19,7 +19,9 @@ export const EventFilterQuery = z.object({
   uid: z.string().optional().describe('user id'),
   path: z.string().optional().describe('path prefix (exec filename, file path)'),
   addr: z.string().optional().describe('remote IPv4 or IPv6 address'),
-  port: z.string().optional().describe('remote port'),
+  port: z.string().optional().describe('port at either end, local or remote (1 to 65535)'),
+  localPort: z.string().optional().describe("port at this host's end (1 to 65535)"),
+  remotePort: z.string().optional().describe('remote port (1 to 65535)'),
   since: z.string().optional().describe(`only events at or after: ${TIME}`),
   until: z.string().optional().describe(`only events at or before: ${TIME}`),
 });
@@ -75,6 +77,8 @@ export const StreamEventsQuery = EventFilterQuery.omit({
   path: true,
   addr: true,
   port: true,
+  localPort: true,
+  remotePort: true,
 })
   .extend({
     after: decimalInteger(0).optional().describe('resume after this event id (default: from now)'),
