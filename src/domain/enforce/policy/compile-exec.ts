@@ -4,14 +4,7 @@
  */
 import { RULE_AUDIT, RULE_DENY } from '../../layout/policy-rules.ts';
 import type { CompileOptions as EgressOptions } from './compile-egress.ts';
-import type {
-  CompiledExec,
-  CompiledRule,
-  InodeEntry,
-  PathEntry,
-  RuleProblem,
-  ShaEntry,
-} from './compiled.ts';
+import type { CompiledExec, CompiledRule, InodeEntry, PathEntry, RuleProblem, ShaEntry } from './compiled.ts';
 import { fingerprintOf, PolicyCompileError } from './compiled.ts';
 import { compareRules, type ExecAction, type ExecRule, MAX_RULES, type PathResolvers } from './rule.ts';
 import { windowsOpen } from './time-window.ts';
