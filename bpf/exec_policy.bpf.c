@@ -128,6 +128,8 @@ static __always_inline void read_ctime(struct inode *inode, __u64 *sec, __u32 *n
     *sec = BPF_CORE_READ(i, i_ctime.tv_sec);
     *nsec = BPF_CORE_READ(i, i_ctime.tv_nsec);
   }
+  /* Multigrain timestamps (6.13+) keep a "queried" flag in bit 31 of the nanoseconds. */
+  *nsec &= 0x3fffffff;
 }
 
 /* An agent is alive to hash and decide, and this is not the agent or its child (it would wait on itself). */

@@ -118,6 +118,8 @@ export class Agent {
       pinRoot: enforcePinRoot(this.#config.enforcement.pinRoot),
       clock,
       sink: (events) => store.sink(events),
+      // The worker decodes with the policy monitor's decoder: without that monitor, decisions are not stored (as the kernel's).
+      raw: decoders.some(([name]) => name === 'policy') ? store.raw : undefined,
       log,
     });
     this.#verifier.start();

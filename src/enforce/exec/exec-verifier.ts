@@ -45,8 +45,13 @@ export interface ExecVerifierOptions {
   readonly bridge: NativeBridge;
   readonly pinRoot: string;
   readonly clock: BootClock;
-  /** Where decision records go (the store). */
+  /** Where decision records go (the store), decoded... */
   readonly sink: (events: BpfEvent[]) => void;
+  /**
+   * ...or, for a store that decodes (the worker), as a ring batch of one
+   * record under the policy monitor's name, as the policy monitor hands them.
+   */
+  readonly raw?: ((monitor: string, bytes: Uint8Array, count: number, priority: boolean) => void) | undefined;
   readonly log: (line: string) => void;
   /** Heartbeat (and pin re-check) period. */
   readonly heartbeatMs?: number;
@@ -77,7 +82,8 @@ interface Attached {
 const NS_PER_TICK = 10_000_000n;
 
 export class ExecVerifier {
-  readonly #o: Required<Omit<ExecVerifierOptions, 'procRoot'>> & { procRoot: string };
+  readonly #o: Required<Omit<ExecVerifierOptions, 'procRoot' | 'raw'>> &
+    Pick<ExecVerifierOptions, 'raw'> & { procRoot: string };
   readonly #pinned: PinnedPolicyObject;
   #attached: Attached | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -310,6 +316,14 @@ export class ExecVerifier {
     const v = new DataView(b.buffer);
     v.setUint32(POLICY.fields.rule_id.offset, ruleId, true);
     b[POLICY.fields.action.offset] = action;
+    if (this.#o.raw) {
+      // Framed as in a ring batch: u32 size, u32 reserved, the record, padding to 8.
+      const framed = new Uint8Array(8 + ((b.length + 7) & ~7));
+      new DataView(framed.buffer).setUint32(0, b.length, true);
+      framed.set(b, 8);
+      this.#o.raw('policy', framed, 1, false);
+      return;
+    }
     const e = decodePolicyRecord(b, v, 0, b.length, this.#o.clock);
     if ('error' in e) {
       this.#o.log(`exec verifier: ${e.error}`);
