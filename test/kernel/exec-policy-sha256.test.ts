@@ -118,7 +118,6 @@ describe('exec policy by content (sha256), with the agent', { skip: kernelSkip }
   after(async () => {
     try {
       await agent?.stop();
-      console.log(agent?.stderr());
       spawnSync(BIN, ['policy', 'unload', '--db', db], { env });
     } finally {
       rmSync(pinRoot, { recursive: true, force: true });
