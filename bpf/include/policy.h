@@ -6,6 +6,7 @@
 #define BPFWARDEN_POLICY_H
 
 #include "events.h"
+#include "policy_rules.h"
 
 /* What the program did. */
 #define BW_POLICY_DENIED 1  /* blocked: connect() got EPERM, packet dropped, process killed */
@@ -36,6 +37,19 @@ struct bw_policy_event {
   __u8 src_addr[16];   /* IPv4: first 4 bytes */
   __u8 dst_addr[16];
   char path[BW_PATH_MAX]; /* exec: the filename as exec'd; else empty */
+};
+
+/* Exec stopped until the agent has hashed the file (content rules): the
+ * record is a policy record without its decision, plus what the agent
+ * needs to decide as the kernel would. */
+struct bw_exec_verify {
+  struct bw_policy_event ev;      /* header, inode, dev, path; rule_id and action unset */
+  struct bw_exec_file_key key;    /* where the agent writes the verdict */
+  struct bw_rule_set matched;     /* slots the path or the inode matched */
+  struct bw_rule_set applicable;  /* candidate slots, active and in scope, from the first content rule on */
+  __u64 start_boottime;           /* the process's start (ns since boot): guards against pid reuse */
+  __u32 buf;                      /* the rule buffer the slots are of */
+  __u32 _pad;
 };
 
 #endif

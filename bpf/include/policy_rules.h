@@ -90,4 +90,37 @@ struct bw_exec_inode_key {
   __u32 buf;
 };
 
+/* Content (sha256) rules. The kernel cannot hash a file: at the first exec
+ * of a file it does not know, it stops the process (SIGSTOP) and asks the
+ * agent (bw_exec_verify on the verify ring); the agent hashes the file,
+ * looks the digest up in exec_sha256, writes the slots it matches into
+ * exec_verdicts under the file's identity, and kills or continues the
+ * process. Later execs of the same file find the verdict in the kernel. */
+struct bw_exec_sha_key {
+  __u32 buf;
+  __u8 sha256[32];
+};
+
+/* A file's identity for verdicts: an in-place rewrite changes ctime (and
+ * usually the size), so it gets a new key; the fingerprint of the rule set
+ * the verdict was computed for keeps verdicts of older rule sets out. */
+struct bw_exec_file_key {
+  __u64 inode;
+  __u64 ctime_sec;
+  __u64 size;
+  __u64 fingerprint; /* bw_policy_meta.fingerprint of the buffer */
+  __u32 ctime_nsec;
+  __u32 dev; /* new_encode_dev, as in bw_exec_inode_key */
+};
+
+/* Written by the agent (index 0): it is alive while heartbeat_ns is recent.
+ * A stale heartbeat (no agent, or a stuck one) means content rules are
+ * not checked: processes are never stopped with nobody to continue them. */
+struct bw_exec_verifier {
+  __u64 heartbeat_ns; /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+  __u64 stale_ns;     /* older than this: stale; 0 = the default */
+  __u32 tgid;         /* the agent: it and its children are never stopped */
+  __u32 _pad;
+};
+
 #endif

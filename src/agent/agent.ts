@@ -6,6 +6,8 @@ import { mkdirSync } from 'node:fs';
 import { BootClock } from '../domain/clock.ts';
 import type { DecoderSpec } from '../domain/decode/registry.ts';
 import { Kernel, nativeBridge } from '../ebpf/index.ts';
+import { ExecVerifier } from '../enforce/exec/exec-verifier.ts';
+import { enforcePinRoot } from '../enforce/pin-root.ts';
 import { ensureMounts } from '../host/mounts.ts';
 import { reconcileAtStart } from '../manager/startup.ts';
 import { openDatabase } from '../store/database.ts';
@@ -49,6 +51,7 @@ export class Agent {
   #stopping: Promise<Totals> | undefined;
   #interfaces: AgentInterfaces | undefined;
   #enforcement: Enforcement | undefined;
+  #verifier: ExecVerifier | undefined;
   readonly #startedAtMs = Date.now();
   #rates = new Map<string, { events: number; at: number; perSecond: number }>();
 
@@ -108,6 +111,18 @@ export class Agent {
         store.updateClock(offset);
       }, CLOCK_REFRESH_MS),
     );
+
+    // Content (sha256) exec rules: answers the kernel's checks, decisions into the store.
+    this.#verifier = new ExecVerifier({
+      bridge,
+      pinRoot: enforcePinRoot(this.#config.enforcement.pinRoot),
+      clock,
+      sink: (events) => store.sink(events),
+      // The worker decodes with the policy monitor's decoder: without that monitor, decisions are not stored (as the kernel's).
+      raw: decoders.some(([name]) => name === 'policy') ? store.raw : undefined,
+      log,
+    });
+    this.#verifier.start();
 
     for (const m of created.monitors) {
       try {
@@ -296,6 +311,8 @@ export class Agent {
         this.#io.log(`monitor ${m.name} did not stop cleanly: ${(err as Error).message}`);
       }
     }
+    // Processes it stopped are answered before the store goes (and before an unload on exit).
+    await this.#verifier?.stop();
     // After the policy monitor has drained the decision rings.
     this.#enforcement?.close();
     await this.#detection?.stop();

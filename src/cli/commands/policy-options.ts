@@ -47,6 +47,7 @@ const FLAG: Readonly<Record<string, string>> = {
   comment: '--comment',
   path: '--path',
   binary: '--binary',
+  sha256: '--sha256',
   action: 'the action flag',
 };
 

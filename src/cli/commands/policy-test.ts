@@ -3,6 +3,7 @@
  * exec be denied now (or at --at), and by which rule? The recorded rules
  * are compiled as for the kernel and read the way the programs read them.
  */
+
 import type { Command } from 'commander';
 import { compileEgress } from '../../domain/enforce/policy/compile-egress.ts';
 import { compileExec } from '../../domain/enforce/policy/compile-exec.ts';
@@ -10,6 +11,7 @@ import { decideCompiledEgress, decideCompiledExec } from '../../domain/enforce/p
 import { parseIp } from '../../domain/enforce/policy/ip-address.ts';
 import { systemLocalClock } from '../../domain/enforce/policy/time-window.ts';
 import { parseTimeSpec, TimeSpecError } from '../../domain/time-spec.ts';
+import { sha256OfFileSync } from '../../enforce/exec/sha256-file.ts';
 import { readRulesFrom } from '../../enforce/policy/policy-service.ts';
 import { cgroupAncestors, hostResolvers, resolveBinary } from '../../enforce/policy/resolvers.ts';
 import { cgroup2Root } from '../../host/cgroup.ts';
@@ -99,7 +101,7 @@ export function registerPolicyTestCommand(policy: Command, out: NodeJS.WritableS
     withProcess(
       test
         .command('exec')
-        .description('an exec of --path (its identity is read from the file when it exists)')
+        .description('an exec of --path (its identity and content are read from the file when it exists)')
         .requiredOption('--path <path>', "the filename as exec'd"),
     ),
   ).action((o: TestFlags & { path: string }, cmd: Command) => {
@@ -109,7 +111,22 @@ export function registerPolicyTestCommand(policy: Command, out: NodeJS.WritableS
     const nowMs = atMs(o, fail);
     const rules = readRulesFrom(o.db).exec;
     const compiled = compileExec(rules, { resolve: hostResolvers, nowMs, clock: systemLocalClock });
-    const d = decideCompiledExec(compiled, { path: o.path, binary: resolveBinary(o.path), ...proc });
+    const d = decideCompiledExec(compiled, {
+      path: o.path,
+      binary: resolveBinary(o.path),
+      sha256: compiled.sha256s.length ? contentOf(o.path) : undefined,
+      ...proc,
+    });
     report(o, `exec ${o.path}`, d, compiled.problems);
   });
+}
+
+/** The file's digest for content rules, when it can be read (a missing file has none). */
+function contentOf(path: string): string | undefined {
+  try {
+    const h = sha256OfFileSync(path);
+    return 'sha256' in h ? h.sha256 : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -12,6 +12,7 @@ import {
   PROTOCOLS,
 } from '../../domain/enforce/policy/rule.ts';
 import { Kernel, nativeBridge } from '../../ebpf/index.ts';
+import { MAX_HASH_BYTES, sha256OfFileSync } from '../../enforce/exec/sha256-file.ts';
 import {
   type AdminContext,
   addRule,
@@ -68,6 +69,28 @@ export function context(o: CommonOptions, fail: (msg: string) => never, kernel: 
   const bridge = nativeBridge();
   ensureMounts(new Kernel(bridge)); // bpffs, for the pins
   return { dbPath: o.db, pinRoot, bridge, user: currentUser(), actor: 'cli' };
+}
+
+/** --sha256 as given, or the digest of --sha256-of's file read now; at most one of them. */
+function sha256Flag(
+  o: { sha256?: string; sha256Of?: string },
+  fail: (msg: string) => never,
+): string | undefined {
+  if (o.sha256 !== undefined && o.sha256Of !== undefined)
+    return fail('give --sha256 or --sha256-of, not both');
+  if (o.sha256Of === undefined) return o.sha256;
+  let h: ReturnType<typeof sha256OfFileSync>;
+  try {
+    h = sha256OfFileSync(o.sha256Of);
+  } catch (err) {
+    return fail(`--sha256-of: cannot read ${o.sha256Of}: ${(err as Error).message}`);
+  }
+  if ('tooLarge' in h) {
+    return fail(
+      `--sha256-of: ${o.sha256Of} is ${h.tooLarge} bytes, over the ${MAX_HASH_BYTES} the agent hashes`,
+    );
+  }
+  return h.sha256;
 }
 
 function kindsArg(kind: string | undefined, fail: (msg: string) => never): PolicyKind[] {
@@ -151,6 +174,11 @@ Changes are recorded and applied to the kernel at once, with or without a runnin
     }
     out.write(`added ${kind} rule ${r.id}: ${ruleSummary(kind, r.body)}\n`);
     writeReports(out, { [kind]: r.applied });
+    if (r.body.sha256 !== undefined) {
+      out.write(
+        'note: sha256 rules are checked while `bpfwarden agent` runs; without it they are passed over\n',
+      );
+    }
   };
 
   withCommon(
@@ -206,8 +234,10 @@ Examples:
         .option('--path <path>', "the filename exactly as exec'd, e.g. /usr/bin/nc")
         .option(
           '--binary <file>',
-          'this file by identity (inode and device): any name, link or copy path to it',
-        ),
+          'this file by identity (inode and device): any name, hard link or symlink to it (not a copy)',
+        )
+        .option('--sha256 <hex>', 'any file with this content (SHA-256, 64 hex digits): copies too')
+        .option('--sha256-of <file>', 'as --sha256, with the digest of this file now'),
     ),
   )
     .addHelpText(
@@ -216,15 +246,32 @@ Examples:
 Examples:
   $ bpfwarden policy add exec --kill --path /usr/bin/nc --uid 1000
   $ bpfwarden policy add exec --kill --binary /usr/bin/nc.openbsd --window "Mon-Fri 09:00-17:00"
-  $ bpfwarden policy add exec --audit --path /usr/bin/curl --cgroup /sys/fs/cgroup/unified/ci`,
+  $ bpfwarden policy add exec --audit --path /usr/bin/curl --cgroup /sys/fs/cgroup/unified/ci
+  $ bpfwarden policy add exec --kill --sha256-of /usr/bin/nc.openbsd
+
+--sha256 rules are checked by the running agent: the first exec of each new
+file waits, stopped, until the agent has hashed it (see docs/enforcement.md).`,
     )
     .action(
-      (o: RuleFlags & { kill?: boolean; audit?: boolean; path?: string; binary?: string }, cmd: Command) => {
-        const action = oneAction(o, EXEC_ACTIONS, (m) => cmd.error(`error: ${m}`, USAGE));
+      (
+        o: RuleFlags & {
+          kill?: boolean;
+          audit?: boolean;
+          path?: string;
+          binary?: string;
+          sha256?: string;
+          sha256Of?: string;
+        },
+        cmd: Command,
+      ) => {
+        const fail = (m: string): never => cmd.error(`error: ${m}`, USAGE);
+        const action = oneAction(o, EXEC_ACTIONS, fail);
+        const sha256 = sha256Flag(o, fail);
         runAdd(cmd, o, 'exec', {
           action,
           ...(o.path !== undefined ? { path: o.path } : {}),
           ...(o.binary !== undefined ? { binary: o.binary } : {}),
+          ...(sha256 !== undefined ? { sha256 } : {}),
         });
       },
     );

@@ -5,12 +5,13 @@ type Body = Readonly<Record<string, unknown>>;
 const s = (v: unknown): string | undefined =>
   typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
 
-/** The destination or binary a rule matches: "tcp 10.0.0.0/8 port 443", "path /usr/bin/nc". */
+/** The destination or binary a rule matches: "tcp 10.0.0.0/8 port 443", "path /usr/bin/nc", "sha256 9f86…". */
 export function ruleMatch(kind: string, b: Body): string {
   if (kind === 'exec') {
     const parts: string[] = [];
     if (s(b.path)) parts.push(`path ${s(b.path)}`);
     if (s(b.binary)) parts.push(`binary ${s(b.binary)}`);
+    if (s(b.sha256)) parts.push(`sha256 ${s(b.sha256)}`);
     return parts.join(' or ');
   }
   const proto = s(b.protocol) ?? 'any';

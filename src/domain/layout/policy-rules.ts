@@ -1,4 +1,5 @@
 /** Layouts of the egress and exec policy map entries (bpf/include/policy_rules.h). */
+import { POLICY } from './policy.ts';
 import { PATH_MAX } from './process.ts';
 import { layout } from './struct.ts';
 
@@ -69,6 +70,41 @@ export const EXEC_INODE_KEY = layout('bw_exec_inode_key', [
   ['buf', 4],
 ]);
 
+/** Content rules: (buffer, digest) -> slots. */
+export const EXEC_SHA_KEY = layout('bw_exec_sha_key', [
+  ['buf', 4],
+  ['sha256', 32, 1],
+]);
+
+/** A file's identity for content verdicts (with the rule set's fingerprint). */
+export const EXEC_FILE_KEY = layout('bw_exec_file_key', [
+  ['inode', 8],
+  ['ctime_sec', 8],
+  ['size', 8],
+  ['fingerprint', 8],
+  ['ctime_nsec', 4],
+  ['dev', 4],
+]);
+
+/** The agent's heartbeat, read by the kernel before it stops an exec. */
+export const EXEC_VERIFIER = layout('bw_exec_verifier', [
+  ['heartbeat_ns', 8],
+  ['stale_ns', 8],
+  ['tgid', 4],
+  ['_pad', 4],
+]);
+
+/** A stopped exec waiting for the agent (bpf/include/policy.h). */
+export const EXEC_VERIFY = layout('bw_exec_verify', [
+  ['ev', POLICY.size, 8],
+  ['key', EXEC_FILE_KEY.size, 8],
+  ['matched', RULE_SET.size, 8],
+  ['applicable', RULE_SET.size, 8],
+  ['start_boottime', 8],
+  ['buf', 4],
+  ['_pad', 4],
+]);
+
 export const EGRESS_MAP_LAYOUTS = [
   POLICY_RULE,
   RULE_SET,
@@ -78,4 +114,11 @@ export const EGRESS_MAP_LAYOUTS = [
   LPM4_KEY,
   LPM6_KEY,
 ] as const;
-export const EXEC_MAP_LAYOUTS = [EXEC_PATH_KEY, EXEC_INODE_KEY] as const;
+export const EXEC_MAP_LAYOUTS = [
+  EXEC_PATH_KEY,
+  EXEC_INODE_KEY,
+  EXEC_SHA_KEY,
+  EXEC_FILE_KEY,
+  EXEC_VERIFIER,
+  EXEC_VERIFY,
+] as const;

@@ -59,6 +59,7 @@ const execFields = z
     action: z.enum(EXEC_ACTIONS),
     path: z.string().min(1).optional(),
     binary: z.string().min(1).optional(),
+    sha256: z.string().min(1).optional(),
   })
   .strict();
 

@@ -168,6 +168,9 @@ describe('egress compilation', () => {
   });
 });
 
+const SHA_A = 'a'.repeat(64);
+const SHA_B = '0123456789abcdef'.repeat(4);
+
 const arbExecRules = fc
   .array(
     fc.tuple(
@@ -177,6 +180,7 @@ const arbExecRules = fc
           priority: fc.integer({ min: 0, max: 3 }),
           path: fc.constantFrom('/usr/bin/nc', '/bin/nc', '/usr/bin/curl'),
           binary: fc.constantFrom('/usr/bin/nc', '/usr/bin/curl', '/usr/bin/missing'),
+          sha256: fc.constantFrom(SHA_A, SHA_B),
         },
         { requiredKeys: ['action', 'priority'] },
       ),
@@ -187,7 +191,7 @@ const arbExecRules = fc
   .map((rs) =>
     rs
       .map(([r, s], i): ExecRule => ({ kind: 'exec', id: i + 1, ...r, ...s }))
-      .filter((r) => r.path !== undefined || r.binary !== undefined),
+      .filter((r) => r.path !== undefined || r.binary !== undefined || r.sha256 !== undefined),
   );
 
 describe('exec compilation', () => {
@@ -198,14 +202,15 @@ describe('exec compilation', () => {
         fc.array(
           fc.record({
             path: fc.constantFrom('/usr/bin/nc', '/bin/nc', '/usr/bin/ncat', '/usr/bin/curl', '/bin/sh'),
+            sha256: fc.option(fc.constantFrom(SHA_A, SHA_B, 'f'.repeat(64)), { nil: undefined }),
             proc: arbProcess,
           }),
           { minLength: 1, maxLength: 10 },
         ),
         (rules, queries) => {
           const compiled = compileExec(rules, opts);
-          for (const { proc, path } of queries) {
-            const query = { path, binary: BINARIES[path], ...proc };
+          for (const { proc, path, sha256 } of queries) {
+            const query = { path, binary: BINARIES[path], sha256, ...proc };
             assert.deepEqual(decideCompiledExec(compiled, query), decideExec(rules, query, opts));
           }
         },
@@ -225,6 +230,35 @@ describe('exec compilation', () => {
       verdict: 'allow',
       ruleId: null,
     });
+  });
+});
+
+describe('exec content rules', () => {
+  it('a copy under any name matches by content; a binary rule does not follow a copy', () => {
+    const bySha: ExecRule = { kind: 'exec', id: 1, action: 'kill', priority: 1, sha256: SHA_A };
+    const byBinary: ExecRule = { kind: 'exec', id: 2, action: 'kill', priority: 1, binary: '/usr/bin/nc' };
+    const c = compileExec([bySha, byBinary], opts);
+    assert.deepEqual(c.sha256s, [{ sha256: SHA_A, slots: [0] }]);
+    const copy = { path: '/tmp/x', binary: { inode: 999, dev: 1 }, uid: 0, cgroupAncestors: [1] };
+    assert.deepEqual(decideCompiledExec(c, { ...copy, sha256: SHA_A }), { verdict: 'kill', ruleId: 1 });
+    assert.deepEqual(decideCompiledExec(c, { ...copy, sha256: SHA_B }), { verdict: 'allow', ruleId: null });
+  });
+
+  it('validates the digest: 64 hex digits, stored lower-case', () => {
+    const ok = execRuleFrom({ id: 1, action: 'kill', sha256: SHA_B.toUpperCase() });
+    assert.ok('rule' in ok);
+    assert.equal(ok.rule.sha256, SHA_B);
+    for (const [bad, why] of [
+      ['abc', /64 hex digits.*got 3/],
+      [`${'a'.repeat(63)}g`, /only 0-9 and a-f/],
+      [`${'a'.repeat(64)} `, /only 0-9 and a-f/],
+      ['a'.repeat(65), /got 65/],
+    ] as const) {
+      const r = execRuleFrom({ id: 1, action: 'kill', sha256: bad });
+      assert.ok('issues' in r, bad);
+      assert.equal(r.issues[0]?.field, 'sha256');
+      assert.match(r.issues[0]?.message ?? '', why);
+    }
   });
 });
 

@@ -32,7 +32,7 @@ const RuleBody = z
   .record(z.string(), z.unknown())
   .describe(
     'egress: action deny|allow|audit, cidr, ports ("443" or "8000-8080"), protocol tcp|udp|any, cgroup, uid, priority, windows, comment; ' +
-      'exec: action kill|audit, path or binary, cgroup, uid, priority, windows, comment',
+      'exec: action kill|audit, path, binary or sha256 (64 hex digits: any file with that content), cgroup, uid, priority, windows, comment',
   )
   .meta({ id: 'PolicyRuleBody' });
 

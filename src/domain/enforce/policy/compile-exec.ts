@@ -1,7 +1,10 @@
-/** Exec rules to kernel tables: candidates by the filename as exec'd and by the binary's inode and device. */
+/**
+ * Exec rules to kernel tables: candidates by the filename as exec'd, by the
+ * binary's inode and device, and by content digest (for the agent).
+ */
 import { RULE_AUDIT, RULE_DENY } from '../../layout/policy-rules.ts';
 import type { CompileOptions as EgressOptions } from './compile-egress.ts';
-import type { CompiledExec, CompiledRule, InodeEntry, PathEntry, RuleProblem } from './compiled.ts';
+import type { CompiledExec, CompiledRule, InodeEntry, PathEntry, RuleProblem, ShaEntry } from './compiled.ts';
 import { fingerprintOf, PolicyCompileError } from './compiled.ts';
 import { compareRules, type ExecAction, type ExecRule, MAX_RULES, type PathResolvers } from './rule.ts';
 import { windowsOpen } from './time-window.ts';
@@ -17,6 +20,7 @@ export function compileExec(all: readonly ExecRule[], opts: ExecCompileOptions):
   const rules: CompiledRule[] = [];
   const paths = new Map<string, number[]>();
   const inodes = new Map<string, InodeEntry & { slots: number[] }>();
+  const shas = new Map<string, number[]>();
   const local = opts.clock(opts.nowMs);
   for (const r of [...all].sort(compareRules)) {
     const cgroup = r.cgroup === undefined ? null : (opts.resolve.cgroup(r.cgroup) ?? undefined);
@@ -26,12 +30,15 @@ export function compileExec(all: readonly ExecRule[], opts: ExecCompileOptions):
     }
     const binary = r.binary === undefined ? undefined : opts.resolve.binary(r.binary);
     if (r.binary !== undefined && binary === undefined) {
-      // Still enforced by path when it has one.
+      // Still enforced by path or content when it has them.
+      const rest = [r.path !== undefined ? `path ${r.path}` : '', r.sha256 !== undefined ? 'sha256' : '']
+        .filter(Boolean)
+        .join(' or ');
       problems.push({
         id: r.id,
-        reason: `binary ${r.binary} does not exist${r.path ? ` (matched by path ${r.path} only)` : ''}`,
+        reason: `binary ${r.binary} does not exist${rest ? ` (matched by ${rest} only)` : ''}`,
       });
-      if (r.path === undefined) continue;
+      if (r.path === undefined && r.sha256 === undefined) continue;
     }
     const slot = rules.length;
     if (slot >= MAX_RULES) {
@@ -52,6 +59,11 @@ export function compileExec(all: readonly ExecRule[], opts: ExecCompileOptions):
       if (s) s.push(slot);
       else paths.set(r.path, [slot]);
     }
+    if (r.sha256 !== undefined) {
+      const s = shas.get(r.sha256);
+      if (s) s.push(slot);
+      else shas.set(r.sha256, [slot]);
+    }
     if (binary) {
       const key = `${binary.inode}:${binary.dev}`;
       const e = inodes.get(key);
@@ -63,12 +75,16 @@ export function compileExec(all: readonly ExecRule[], opts: ExecCompileOptions):
     .map(([path, slots]) => ({ path, slots }))
     .sort(byKey((e) => e.path));
   const inodeEntries = [...inodes.values()].sort(byKey((e) => `${e.inode}:${e.dev}`));
+  const shaEntries: ShaEntry[] = [...shas]
+    .map(([sha256, slots]) => ({ sha256, slots }))
+    .sort(byKey((e) => e.sha256));
   return {
     rules,
     paths: pathEntries,
     inodes: inodeEntries,
+    sha256s: shaEntries,
     problems,
-    fingerprint: fingerprintOf(rules, [pathEntries, inodeEntries]),
+    fingerprint: fingerprintOf(rules, [pathEntries, inodeEntries, shaEntries]),
   };
 }
 

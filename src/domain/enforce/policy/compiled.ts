@@ -39,6 +39,12 @@ export interface InodeEntry {
   readonly slots: readonly number[];
 }
 
+/** A content rule's digest (64 lower-case hex digits) and its slots. */
+export interface ShaEntry {
+  readonly sha256: string;
+  readonly slots: readonly number[];
+}
+
 /** A rule the kernel tables cannot hold as written, and why (e.g. its cgroup does not exist): left out, or enforced in part. */
 export interface RuleProblem {
   readonly id: number;
@@ -59,6 +65,7 @@ export interface CompiledEgress extends CompiledBase {
 export interface CompiledExec extends CompiledBase {
   readonly paths: readonly PathEntry[];
   readonly inodes: readonly InodeEntry[];
+  readonly sha256s: readonly ShaEntry[];
 }
 
 /** FNV-1a, 64 bits, over a string's UTF-16 code units. */

@@ -36,6 +36,8 @@ export interface ExecQuery extends ProcessContext {
   readonly path: string;
   /** The identity of the file run, when known. */
   readonly binary?: ResolvedBinary | undefined;
+  /** The file's SHA-256 (lower-case hex), when known: content rules match only with it. */
+  readonly sha256?: string | undefined;
 }
 
 export interface Decision<V extends string> {
@@ -94,7 +96,8 @@ export function decideExec(
     const id = r.binary === undefined ? undefined : o.resolve.binary(r.binary);
     const byBinary =
       id !== undefined && q.binary !== undefined && id.inode === q.binary.inode && id.dev === q.binary.dev;
-    if (!byPath && !byBinary) continue;
+    const bySha = r.sha256 !== undefined && r.sha256 === q.sha256;
+    if (!byPath && !byBinary && !bySha) continue;
     if (!inScope(r, q, o.resolve)) continue;
     return { verdict: r.action, ruleId: r.id };
   }
@@ -136,12 +139,17 @@ export function decideCompiledEgress(c: CompiledEgress, q: EgressQuery): Decisio
   return { verdict: 'allow', ruleId: null };
 }
 
-/** As exec_policy.bpf.c: the union of the path's and the binary's candidate slots, in order. */
+/**
+ * As exec_policy.bpf.c with the agent verifying content: the union of the
+ * path's, the binary's and the content's candidate slots, in order.
+ */
 export function decideCompiledExec(c: CompiledExec, q: ExecQuery): Decision<ExecVerdict> {
   const slots = new Set<number>(c.paths.find((p) => p.path === q.path)?.slots ?? []);
   const b = q.binary;
   if (b)
     for (const s of c.inodes.find((e) => e.inode === b.inode && e.dev === b.dev)?.slots ?? []) slots.add(s);
+  const sha = q.sha256;
+  if (sha !== undefined) for (const s of c.sha256s.find((e) => e.sha256 === sha)?.slots ?? []) slots.add(s);
   for (const slot of [...slots].sort((x, y) => x - y)) {
     const r = c.rules[slot];
     if (!r?.active || !compiledScope(r, q)) continue;

@@ -12,6 +12,7 @@ import {
   type ExecRule,
   MAX_EXEC_PATH_BYTES,
   type Protocol,
+  SHA256_HEX,
 } from './rule.ts';
 import { parseWindow, type TimeWindow, WINDOW_FORMS } from './time-window.ts';
 
@@ -36,6 +37,7 @@ export interface ExecRuleInput extends InputBase {
   readonly action: ExecAction;
   readonly path?: string | undefined;
   readonly binary?: string | undefined;
+  readonly sha256?: string | undefined;
 }
 
 /** A problem with one field of a rule: `field` is its key. */
@@ -87,6 +89,15 @@ function scope(i: InputBase, windows: TimeWindow[] | undefined) {
   };
 }
 
+/** Why a sha256 value is not one, or undefined when it is. */
+export function sha256Issue(v: string): string | undefined {
+  if (SHA256_HEX.test(v)) return undefined;
+  const digits = v.replace(/[^0-9a-fA-F]/g, '').length;
+  return digits === v.length
+    ? `must be 64 hex digits (a SHA-256), got ${v.length}`
+    : 'must be 64 hex digits (a SHA-256): only 0-9 and a-f';
+}
+
 export function egressRuleFrom(i: EgressRuleInput): RuleResult<EgressRule> {
   const issues: RuleIssue[] = [];
   const windows = commonIssues(i, issues);
@@ -118,12 +129,15 @@ export function egressRuleFrom(i: EgressRuleInput): RuleResult<EgressRule> {
 export function execRuleFrom(i: ExecRuleInput): RuleResult<ExecRule> {
   const issues: RuleIssue[] = [];
   const windows = commonIssues(i, issues);
-  if (i.path === undefined && i.binary === undefined) {
+  if (i.path === undefined && i.binary === undefined && i.sha256 === undefined) {
     issues.push({
       field: 'path',
-      message: "an exec rule needs a path (the filename as exec'd) or a binary (a file matched by identity)",
+      message:
+        "an exec rule needs a path (the filename as exec'd), a binary (a file matched by identity) or a sha256 (a file matched by content)",
     });
   }
+  const shaIssue = i.sha256 === undefined ? undefined : sha256Issue(i.sha256);
+  if (shaIssue) issues.push({ field: 'sha256', message: shaIssue });
   for (const field of ['path', 'binary'] as const) {
     const v = i[field];
     if (v === undefined) continue;
@@ -139,6 +153,7 @@ export function execRuleFrom(i: ExecRuleInput): RuleResult<ExecRule> {
       action: i.action,
       ...(i.path !== undefined ? { path: i.path } : {}),
       ...(i.binary !== undefined ? { binary: i.binary } : {}),
+      ...(i.sha256 !== undefined ? { sha256: i.sha256.toLowerCase() } : {}),
       ...scope(i, windows),
     },
   };

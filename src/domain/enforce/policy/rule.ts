@@ -60,6 +60,12 @@ export interface ExecRule extends RuleBase {
    * this or `path` matching is enough.
    */
   readonly binary?: string;
+  /**
+   * The file's content: its SHA-256, 64 lower-case hex digits. Matches any
+   * copy of the file, under any name; checked by the agent at the first
+   * exec of each file (the process waits, stopped, until it is hashed).
+   */
+  readonly sha256?: string;
 }
 
 export type PolicyRule = EgressRule | ExecRule;
@@ -69,6 +75,9 @@ export interface ResolvedCgroup {
   readonly id: number;
   readonly level: number;
 }
+
+/** What a sha256 rule states: 64 hex digits (either case; stored lower-case). */
+export const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
 
 /** A binary's identity as stat(2) reports it. */
 export interface ResolvedBinary {
