@@ -37,7 +37,7 @@ export const RulesConfigSchema = z
      * A rule whose run takes longer than this leaves the shared pass and runs
      * on its own, paced by its own cost, so cheap rules keep their latency.
      */
-    slowRuleMs: z.number().int().min(1).max(600_000).default(100),
+    slowRuleMs: z.number().int().min(1).max(600_000).default(50),
     /** Time bound of one rule run; an overrunning rule is stopped and reported. */
     timeoutMs: z.number().int().min(50).max(600_000).default(2000),
     /** Result rows one run may raise at most (the rest are reported as truncated). */

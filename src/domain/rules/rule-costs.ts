@@ -4,8 +4,8 @@
  * rule in a pass waits for the slowest, so one slow rule would delay every
  * alert. A slow rule runs alone, paced by its own cost (the same busy share
  * as the shared pass), and rejoins the pass when its smoothed cost falls
- * below half the threshold (the margin keeps a rule near the line from
- * moving at every run).
+ * below a quarter of the threshold: a rule near the line that moved back at
+ * every dip would hold a whole pass (and its pacing pause) each time.
  */
 import { nextPauseMs, type PaceSettings } from './pace.ts';
 
@@ -20,6 +20,9 @@ interface Cost {
   /** Earliest start of the next run while slow (ms, the caller's clock). */
   nextDueMs: number;
 }
+
+/** A slow rule rejoins the pass under slowRuleMs / REJOIN_SHARE. */
+const REJOIN_SHARE = 4;
 
 /** Weight of the newest run in the smoothed cost. */
 const ALPHA = 0.3;
@@ -49,7 +52,7 @@ export class RuleCosts {
     const c = this.#by.get(id);
     const ewmaMs = c ? c.ewmaMs + ALPHA * (ms - c.ewmaMs) : ms;
     const wasSlow = c?.slow === true;
-    const slow = timedOut || ms > this.#s.slowRuleMs || (wasSlow && ewmaMs >= this.#s.slowRuleMs / 2);
+    const slow = timedOut || ms > this.#s.slowRuleMs || (wasSlow && ewmaMs >= this.#s.slowRuleMs / REJOIN_SHARE);
     this.#by.set(id, { ewmaMs, slow, nextDueMs: slow ? nowMs + nextPauseMs(ms, this.#s) : nowMs });
     return slow !== wasSlow;
   }

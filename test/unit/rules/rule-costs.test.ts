@@ -16,7 +16,7 @@ test('a run over slowRuleMs moves the rule to its own lane, paced by its cost', 
   assert.equal(c.dueSlow(['slow', 'cheap'], 2200), 'slow');
 });
 
-test('a slow rule rejoins the shared pass only once its smoothed cost is under half the threshold', () => {
+test('a slow rule rejoins the shared pass only once its smoothed cost is under a quarter of the threshold', () => {
   const c = new RuleCosts(S);
   c.observe('r', 300, 0);
   // One cheap run does not bring it back (the smoothed cost is still high).
@@ -26,7 +26,7 @@ test('a slow rule rejoins the shared pass only once its smoothed cost is under h
   for (let i = 0; i < 20 && !moved; i++) moved = c.observe('r', 1, 0);
   assert.equal(moved, true);
   assert.equal(c.isSlow('r'), false);
-  assert.ok((c.costMs('r') ?? 100) < 50);
+  assert.ok((c.costMs('r') ?? 100) < 25);
   assert.equal(c.nextSlowDueMs(), undefined);
 });
 
