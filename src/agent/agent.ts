@@ -2,12 +2,12 @@
  * The agent's lifecycle: preflight, mounts, store, monitors, live summary,
  * and a shutdown that loses nothing (detach, drain rings, flush, close).
  */
-import { mkdirSync } from 'node:fs';
 import { BootClock } from '../domain/clock.ts';
 import type { DecoderSpec } from '../domain/decode/registry.ts';
 import { Kernel, nativeBridge } from '../ebpf/index.ts';
 import { ExecVerifier } from '../enforce/exec/exec-verifier.ts';
 import { enforcePinRoot } from '../enforce/pin-root.ts';
+import { makeDirs } from '../host/make-dirs.ts';
 import { ensureMounts } from '../host/mounts.ts';
 import { reconcileAtStart } from '../manager/startup.ts';
 import { openDatabase } from '../store/database.ts';
@@ -71,7 +71,7 @@ export class Agent {
     }
     const kBlocker = firstBlocker(kernelChecks(kernel));
     if (kBlocker) throw new AgentError('PREFLIGHT', `${kBlocker.name}: ${kBlocker.detail} — ${kBlocker.fix}`);
-    mkdirSync(this.#config.runtimeDir, { recursive: true, mode: 0o700 });
+    makeDirs(this.#config.runtimeDir, 0o700);
     // The database first: one that cannot be opened, or is damaged, stops the
     // start here with one message, before every component says it in turn.
     try {

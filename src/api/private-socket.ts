@@ -6,8 +6,9 @@
  * to 0700; any other directory must already be private, since tightening a
  * directory other software shares (/run, /tmp) would break it.
  */
-import { chmodSync, existsSync, lstatSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { makeDirs } from '../host/make-dirs.ts';
 
 /** Makes the socket's directory private, or throws fail(message) naming the directory and the fix. */
 export function preparePrivateDir(
@@ -20,7 +21,7 @@ export function preparePrivateDir(
   const created = !existsSync(dir);
   try {
     // mkdir's mode is masked by the umask; chmod below makes it exact.
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeDirs(dir, 0o700);
   } catch (err) {
     throw fail(`${setting}: cannot create ${dir}: ${(err as Error).message}`);
   }

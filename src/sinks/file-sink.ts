@@ -3,9 +3,10 @@
  * alerts.jsonl.1 -> ... -> alerts.jsonl.<keep>, the oldest dropped. Each
  * line is appended and fsynced before the delivery counts as done.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Alert } from '../domain/rules/rule.ts';
+import { makeDirs } from '../host/make-dirs.ts';
 import { alertPayload, type Sink } from './sink.ts';
 
 export interface FileSinkOptions {
@@ -27,7 +28,7 @@ export class FileSink implements Sink {
   async deliver(alert: Alert): Promise<void> {
     const line = `${JSON.stringify(alertPayload(alert))}\n`;
     const { path } = this.#opts;
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    makeDirs(dirname(path), 0o700);
     let size = 0;
     try {
       size = statSync(path).size;

@@ -4,9 +4,10 @@
  * failure surfaces as a StoreError with a code, never a raw SQLite error.
  */
 
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { makeDirs } from '../host/make-dirs.ts';
 import { LATEST_SCHEMA_VERSION, migrate, newerSchemaError, schemaVersion } from './migrations.ts';
 import { StoreError, sqliteMessage } from './store-error.ts';
 
@@ -30,7 +31,7 @@ function openWritable(path: string, checked: boolean): DatabaseSync {
   if (path !== ':memory:') {
     try {
       // 0o700: events name every command line on the host; they are not for other users.
-      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      makeDirs(dirname(path), 0o700);
     } catch (err) {
       throw new StoreError('DB_OPEN', `cannot create directory for database ${path}: ${sqliteMessage(err)}`, {
         cause: err,

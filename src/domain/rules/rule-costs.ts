@@ -52,7 +52,8 @@ export class RuleCosts {
     const c = this.#by.get(id);
     const ewmaMs = c ? c.ewmaMs + ALPHA * (ms - c.ewmaMs) : ms;
     const wasSlow = c?.slow === true;
-    const slow = timedOut || ms > this.#s.slowRuleMs || (wasSlow && ewmaMs >= this.#s.slowRuleMs / REJOIN_SHARE);
+    const slow =
+      timedOut || ms > this.#s.slowRuleMs || (wasSlow && ewmaMs >= this.#s.slowRuleMs / REJOIN_SHARE);
     this.#by.set(id, { ewmaMs, slow, nextDueMs: slow ? nowMs + nextPauseMs(ms, this.#s) : nowMs });
     return slow !== wasSlow;
   }
