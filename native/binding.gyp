@@ -17,6 +17,11 @@
       "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-O2", "-fvisibility=hidden"],
       "libraries": ["-lbpf", "-lelf", "-lz"],
       "defines": ["NAPI_VERSION=9"]
+    },
+    {
+      "target_name": "bw_sqlite_deadline",
+      "sources": ["sqlite/deadline.c"],
+      "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-O2"]
     }
   ]
 }

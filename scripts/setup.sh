@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 say() { printf 'setup: %s\n' "$*"; }
 
-APT_PACKAGES=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make g++ python3 iproute2 ca-certificates protobuf-compiler chromium openssl zsh fish)
+APT_PACKAGES=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libsqlite3-dev pkg-config make g++ python3 iproute2 ca-certificates protobuf-compiler chromium openssl zsh fish)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -15,6 +15,8 @@ export interface OpenOptions {
   readonly readOnly?: boolean;
   /** The file was checked for damage by this process already (the agent's start-up check). */
   readonly checked?: boolean;
+  /** Read-only connections: allow loading SQLite extensions (the rule connection's deadline, deadline.ts). */
+  readonly allowExtension?: boolean;
 }
 
 /** WAL pages (4 KiB) written between automatic checkpoints. */
@@ -24,7 +26,9 @@ export const WAL_CHECKPOINT_PAGES = 16384;
 export const BUSY_TIMEOUT_MS = 5000;
 
 export function openDatabase(path: string, options: OpenOptions = {}): DatabaseSync {
-  return options.readOnly ? openReadOnly(path) : openWritable(path, options.checked ?? false);
+  return options.readOnly
+    ? openReadOnly(path, options.allowExtension ?? false)
+    : openWritable(path, options.checked ?? false);
 }
 
 function openWritable(path: string, checked: boolean): DatabaseSync {
@@ -118,7 +122,7 @@ function refuseDamaged(db: DatabaseSync, path: string): void {
   );
 }
 
-function openReadOnly(path: string): DatabaseSync {
+function openReadOnly(path: string, allowExtension: boolean): DatabaseSync {
   // SQLite only says "unable to open database file"; say what is missing and why.
   if (path !== ':memory:' && !existsSync(path)) {
     throw new StoreError(
@@ -126,7 +130,7 @@ function openReadOnly(path: string): DatabaseSync {
       `database ${path} does not exist; start the agent (bpfwarden agent) to create it, or pass --db`,
     );
   }
-  const db = openOrWrap(path, true);
+  const db = openOrWrap(path, true, allowExtension);
   let version: number;
   try {
     db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
@@ -149,9 +153,9 @@ function openReadOnly(path: string): DatabaseSync {
   return db;
 }
 
-function openOrWrap(path: string, readOnly: boolean): DatabaseSync {
+function openOrWrap(path: string, readOnly: boolean, allowExtension = false): DatabaseSync {
   try {
-    return new DatabaseSync(path, { readOnly, timeout: BUSY_TIMEOUT_MS });
+    return new DatabaseSync(path, { readOnly, timeout: BUSY_TIMEOUT_MS, allowExtension });
   } catch (err) {
     throw new StoreError('DB_OPEN', `cannot open database ${path}: ${sqliteMessage(err)}`, { cause: err });
   }

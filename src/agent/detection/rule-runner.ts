@@ -1,73 +1,152 @@
 /**
- * Runs batches of rules in a child process (runner-child.ts) with a time
- * bound per rule. On overrun the child is killed (SIGKILL) and the rule is
- * reported as stopped; the next batch starts a fresh child.
+ * Runs batches of rules off the agent's main thread with a time bound per
+ * rule. Where the SQLite deadline extension is built, on a worker thread
+ * (runner-thread.ts): SQLite itself ends an overrunning statement and the
+ * thread lives on. Otherwise in a child process (runner-child.ts), killed
+ * (SIGKILL) on overrun, the next batch starting a fresh one. Either way an
+ * overrun is reported as the rule stopped by its time bound.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { FromChild, RunRequest, RunResult } from './runner-protocol.ts';
+import { Worker } from 'node:worker_threads';
+import { deadlineExtension } from '../../store/deadline.ts';
+import { runawayMessage } from './runner-core.ts';
+import type { FromChild, RunRequest, RunResult, ToChild } from './runner-protocol.ts';
 
 export interface RuleRunnerOptions {
   readonly timeoutMs: number;
-  /** How long a new child may take to open the database. */
+  /** How long a new runner may take to open the database. */
   readonly startTimeoutMs?: number;
+  /** 'thread' needs the deadline extension; default: a thread when it is built, else a process. */
+  readonly mode?: 'thread' | 'process';
 }
 
-const CHILD = fileURLToPath(
-  new URL(import.meta.url.endsWith('.ts') ? './runner-child.ts' : './runner-child.js', import.meta.url),
-);
+/** A bounded runner answers within its bound; past this margin it is stopped from outside. */
+const BOUNDED_GRACE_MS = 1000;
+
+const entry = (name: string): string =>
+  fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? `./${name}.ts` : `./${name}.js`, import.meta.url));
+
+/** What the runner talks to: a worker thread or a child process. */
+interface Host {
+  readonly pid: number | undefined;
+  send(m: ToChild): void;
+  onMessage(f: (m: FromChild) => void): () => void;
+  onExit(f: (why: string) => void): () => void;
+  kill(): void;
+}
+
+function threadHost(dbPath: string, timeoutMs: number): Host {
+  const w = new Worker(entry('runner-thread'), {
+    workerData: { dbPath, timeoutMs },
+    // Rule results live for one pass: a small young generation is enough.
+    resourceLimits: { maxYoungGenerationSizeMb: 4 },
+    stdout: false,
+    stderr: false,
+  });
+  return {
+    pid: undefined,
+    send: (m) => w.postMessage(m),
+    onMessage(f) {
+      w.on('message', f);
+      return () => w.off('message', f);
+    },
+    onExit(f) {
+      const g = (code: number): void => f(`exit code ${code}`);
+      const e = (err: Error): void => f(err.message);
+      w.on('exit', g);
+      w.on('error', e);
+      return () => {
+        w.off('exit', g);
+        w.off('error', e);
+      };
+    },
+    kill: () => void w.terminate(),
+  };
+}
+
+function processHost(dbPath: string, timeoutMs: number): Host {
+  const child: ChildProcess = fork(entry('runner-child'), [dbPath, String(process.pid), String(timeoutMs)], {
+    execPath: process.execPath,
+    execArgv: ['--disable-warning=ExperimentalWarning', '--max-semi-space-size=2'],
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return {
+    pid: child.pid,
+    send: (m) => child.send(m),
+    onMessage(f) {
+      child.on('message', f);
+      return () => child.off('message', f);
+    },
+    onExit(f) {
+      const g = (code: number | null, signal: string | null): void => f(String(code ?? signal));
+      child.on('exit', g);
+      return () => child.off('exit', g);
+    },
+    kill: () => void child.kill('SIGKILL'),
+  };
+}
 
 export class RuleRunner {
   readonly #dbPath: string;
   readonly #opts: RuleRunnerOptions;
-  #child: ChildProcess | undefined;
+  readonly #mode: 'thread' | 'process';
+  #host: Host | undefined;
   #ready: Promise<void> | undefined;
+  /** Whether the running host bounds each run itself. */
+  #bounded = false;
   #busy = false;
-  /** Children killed for overrunning, since start. */
+  /** Runners stopped from outside for overrunning, since start. */
   killed = 0;
 
   constructor(dbPath: string, opts: RuleRunnerOptions) {
     this.#dbPath = dbPath;
     this.#opts = opts;
+    this.#mode = opts.mode ?? (deadlineExtension() ? 'thread' : 'process');
   }
 
-  /** The running child's pid, if one is running. */
+  /** Where rules run: a thread of this process, or a child process. */
+  get mode(): 'thread' | 'process' {
+    return this.#mode;
+  }
+
+  /** The child's pid while rules run in a child process. */
   get pid(): number | undefined {
-    return this.#child?.pid;
+    return this.#host?.pid;
   }
 
-  #spawn(): Promise<void> {
-    const child = fork(CHILD, [this.#dbPath, String(process.pid)], {
-      execPath: process.execPath,
-      // Rule results live for one pass: a small young generation is enough.
-      execArgv: ['--disable-warning=ExperimentalWarning', '--max-semi-space-size=2'],
-      serialization: 'advanced',
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    this.#child = child;
-    child.on('exit', () => {
-      if (this.#child === child) {
-        this.#child = undefined;
+  #start(): Promise<void> {
+    const host = (this.#mode === 'thread' ? threadHost : processHost)(this.#dbPath, this.#opts.timeoutMs);
+    this.#host = host;
+    host.onExit(() => {
+      if (this.#host === host) {
+        this.#host = undefined;
         this.#ready = undefined;
       }
     });
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
-        child.kill('SIGKILL');
+        host.kill();
         reject(new Error('rule runner did not start in time'));
       }, this.#opts.startTimeoutMs ?? 10_000);
-      const onMessage = (m: FromChild): void => {
-        if (m.type === 'ready' || m.type === 'fatal') {
-          clearTimeout(timer);
-          child.off('message', onMessage);
-          if (m.type === 'ready') resolve();
-          else reject(new Error(`rule runner cannot start: ${m.error}`));
-        }
-      };
-      child.on('message', onMessage);
-      child.once('exit', (code, signal) => {
+      const offExit = host.onExit((why) => {
         clearTimeout(timer);
-        reject(new Error(`rule runner exited at start (${code ?? signal})`));
+        offMessage();
+        reject(new Error(`rule runner exited at start (${why})`));
+      });
+      const offMessage = host.onMessage((m) => {
+        if (m.type !== 'ready' && m.type !== 'fatal') return;
+        clearTimeout(timer);
+        offMessage();
+        offExit();
+        if (m.type === 'ready') {
+          this.#bounded = m.bounded;
+          resolve();
+        } else {
+          host.kill();
+          reject(new Error(`rule runner cannot start: ${m.error}`));
+        }
       });
     });
   }
@@ -78,12 +157,12 @@ export class RuleRunner {
     if (batch.length === 0) return [];
     this.#busy = true;
     try {
-      if (!this.#child || !this.#ready) this.#ready = this.#spawn();
+      if (!this.#host || !this.#ready) this.#ready = this.#start();
       try {
         await this.#ready;
       } catch (err) {
         this.#ready = undefined;
-        this.#child?.kill('SIGKILL');
+        this.#host?.kill();
         return batch.map((r) => ({
           ruleId: r.ruleId,
           ok: false,
@@ -91,29 +170,31 @@ export class RuleRunner {
           skipped: true,
         }));
       }
-      const child = this.#child;
-      // close() while the child was starting (the agent stopping): nothing runs.
-      if (!child)
+      const host = this.#host;
+      // close() while the runner was starting (the agent stopping): nothing runs.
+      if (!host)
         return batch.map((r) => ({
           ruleId: r.ruleId,
           ok: false,
           error: 'the rule runner was closed',
           skipped: true,
         }));
-      return await this.#exchange(child, batch);
+      return await this.#exchange(host, batch);
     } finally {
       this.#busy = false;
     }
   }
 
-  #exchange(child: ChildProcess, batch: readonly RunRequest[]): Promise<RunResult[]> {
+  #exchange(host: Host, batch: readonly RunRequest[]): Promise<RunResult[]> {
     const results: RunResult[] = [];
+    // A bounded runner ends an overrun itself; the timer is then only a last resort.
+    const limitMs = this.#opts.timeoutMs + (this.#bounded ? BOUNDED_GRACE_MS : 0);
     return new Promise<RunResult[]>((resolve) => {
       let timer: NodeJS.Timeout | undefined;
       const finish = (failure?: { error: string; timedOut: boolean }): void => {
         clearTimeout(timer);
-        child.off('message', onMessage);
-        child.off('exit', onExit);
+        offMessage();
+        offExit();
         if (failure) {
           const current = batch[results.length];
           if (current) results.push({ ruleId: current.ruleId, ok: false, ...failure });
@@ -132,34 +213,31 @@ export class RuleRunner {
         clearTimeout(timer);
         timer = setTimeout(() => {
           this.killed++;
-          child.kill('SIGKILL');
-          this.#child = undefined;
-          this.#ready = undefined;
-          finish({
-            error: `runaway rule: stopped after ${this.#opts.timeoutMs} ms (the time bound for one run)`,
-            timedOut: true,
-          });
-        }, this.#opts.timeoutMs);
+          host.kill();
+          if (this.#host === host) {
+            this.#host = undefined;
+            this.#ready = undefined;
+          }
+          finish({ error: runawayMessage(this.#opts.timeoutMs), timedOut: true });
+        }, limitMs);
       };
-      const onMessage = (m: FromChild): void => {
+      const offMessage = host.onMessage((m) => {
         if (m.type === 'result') {
           results.push(m.result);
           arm();
         } else if (m.type === 'done') finish();
-      };
-      const onExit = (code: number | null, signal: string | null): void => {
-        finish({ error: `rule runner exited during the run (${code ?? signal})`, timedOut: false });
-      };
-      child.on('message', onMessage);
-      child.on('exit', onExit);
+      });
+      const offExit = host.onExit((why) =>
+        finish({ error: `rule runner exited during the run (${why})`, timedOut: false }),
+      );
       arm();
-      child.send({ type: 'run', batch });
+      host.send({ type: 'run', batch });
     });
   }
 
   close(): void {
-    this.#child?.kill('SIGKILL');
-    this.#child = undefined;
+    this.#host?.kill();
+    this.#host = undefined;
     this.#ready = undefined;
   }
 }

@@ -32,7 +32,7 @@ export type RunResult =
 
 export type ToChild = { readonly type: 'run'; readonly batch: readonly RunRequest[] };
 export type FromChild =
-  | { readonly type: 'ready' }
+  | { readonly type: 'ready'; readonly bounded: boolean }
   | { readonly type: 'fatal'; readonly error: string }
   | { readonly type: 'result'; readonly result: RunResult }
   | { readonly type: 'done' };

@@ -52,8 +52,11 @@ export class RuleCosts {
     const c = this.#by.get(id);
     const ewmaMs = c ? c.ewmaMs + ALPHA * (ms - c.ewmaMs) : ms;
     const wasSlow = c?.slow === true;
+    // A rule's first run prepares its statement on a cold cache: it does not move the rule.
     const slow =
-      timedOut || ms > this.#s.slowRuleMs || (wasSlow && ewmaMs >= this.#s.slowRuleMs / REJOIN_SHARE);
+      timedOut ||
+      (c !== undefined && ms > this.#s.slowRuleMs) ||
+      (wasSlow && ewmaMs >= this.#s.slowRuleMs / REJOIN_SHARE);
     this.#by.set(id, { ewmaMs, slow, nextDueMs: slow ? nowMs + nextPauseMs(ms, this.#s) : nowMs });
     return slow !== wasSlow;
   }

@@ -8,6 +8,8 @@ test('a run over slowRuleMs moves the rule to its own lane, paced by its cost', 
   const c = new RuleCosts(S);
   assert.equal(c.observe('cheap', 3, 1000), false);
   assert.equal(c.isSlow('cheap'), false);
+  // The first run (cold cache, statement prepared) never moves a rule.
+  assert.equal(c.observe('slow', 900, 0), false);
   assert.equal(c.observe('slow', 400, 1000), true);
   assert.equal(c.isSlow('slow'), true);
   // 400 ms at a 25 % share: 1,200 ms of pause before its next run.
@@ -18,6 +20,7 @@ test('a run over slowRuleMs moves the rule to its own lane, paced by its cost', 
 
 test('a slow rule rejoins the shared pass only once its smoothed cost is under a quarter of the threshold', () => {
   const c = new RuleCosts(S);
+  c.observe('r', 300, 0);
   c.observe('r', 300, 0);
   // One cheap run does not bring it back (the smoothed cost is still high).
   assert.equal(c.observe('r', 1, 0), false);
@@ -33,6 +36,7 @@ test('a slow rule rejoins the shared pass only once its smoothed cost is under a
 test('an overrun counts as slow whatever its time; the longest overdue slow rule goes first', () => {
   const c = new RuleCosts(S);
   assert.equal(c.observe('a', 50, 0, true), true);
+  c.observe('b', 200, 0);
   c.observe('b', 200, 0);
   // a: due at 150; b: due at 600.
   assert.equal(c.dueSlow(['a', 'b'], 1000), 'a');

@@ -39,7 +39,7 @@ test('a killed parent takes its rule runner with it, even mid-statement', async 
   writeFileSync(
     parentScript,
     `import { RuleRunner } from ${JSON.stringify(RUNNER)};
-const r = new RuleRunner(${JSON.stringify(dbPath)}, { timeoutMs: 600_000 });
+const r = new RuleRunner(${JSON.stringify(dbPath)}, { timeoutMs: 600_000, mode: 'process' });
 void r.run([{ ruleId: 'slow', sql: 'SELECT count(*) AS n FROM process_events a, process_events b, process_events c', fromId: 0, nowUs: 0, maxRows: 10 }]);
 const tick = setInterval(() => { if (r.pid) { console.log(r.pid); clearInterval(tick); } }, 20);
 setInterval(() => {}, 1000);

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { guard, runOne, StatementCache } from '../../../src/agent/detection/runner-child.ts';
+import { guard, runOne, StatementCache } from '../../../src/agent/detection/runner-core.ts';
 import { nextPauseMs } from '../../../src/domain/rules/pace.ts';
 import { validateRuleQuery } from '../../../src/domain/rules/validate.ts';
 import { openDatabase } from '../../../src/store/database.ts';
