@@ -368,7 +368,7 @@ async function main(): Promise<void> {
     console.log(
       `bench: [ordinary] idle: tree PSS ${f(o.idle.pssMedianMiB)}/${f(o.idle.pssMaxMiB)} MiB, ` +
         `CPU ${f(o.idle.cpuPercent, 2)}%; load: tree PSS ${f(o.load.pssMedianMiB)}/${f(o.load.pssMaxMiB)} MiB ` +
-        `(slope ${f(o.load.pssSlopeMiBPerMin, 2)} MiB/min), CPU ${f(o.load.cpuPercent, 2)}% ` +
+        `(slope ${f(o.load.pssSlopeMiBPerMin, 2)} MiB/min, 2nd half ${f(o.load.pssSlopeLateMiBPerMin, 2)}), CPU ${f(o.load.cpuPercent, 2)}% ` +
         `(agent ${f(o.load.agentCpuPercent, 2)}, rule runner ${f(o.load.childrenCpuPercent, 2)}), ` +
         `BPF ${f(o.load.bpfCpuPercent, 2)}%, ${fmt(o.load.storedPerSecond)} stored/s`,
     );

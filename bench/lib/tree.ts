@@ -204,8 +204,10 @@ export interface TreeWindow {
   readonly samples: number;
   readonly pssMedianMiB: number | null;
   readonly pssMaxMiB: number | null;
-  /** Least-squares slope of the tree's PSS over the window, MiB per minute (flat: near 0). */
+  /** Least-squares slope of the tree's PSS over the window, MiB per minute (includes the ramp-up to load). */
   readonly pssSlopeMiBPerMin: number | null;
+  /** The same over the window's second half, after heaps and caches have grown to the load: flat is near 0. */
+  readonly pssSlopeLateMiBPerMin: number | null;
   readonly rssMedianMiB: number | null;
   readonly rssMaxMiB: number | null;
   readonly privateDirtyMedianMiB: number | null;
@@ -232,7 +234,9 @@ export function treeWindow(samples: readonly TreeSample[], from: number, to: num
   const span = first && last ? last.t - first.t : 0;
   const pct = (f: (s: TreeSample) => number): number | null =>
     first && last && span > 0 ? ((f(last) - f(first)) / span) * 100 : null;
-  const perSecond = slope(w.map((s, i) => [s.t, pss[i]!] as const));
+  const points = w.map((s, i) => [s.t, pss[i]!] as const);
+  const perSecond = slope(points);
+  const late = slope(points.filter(([t]) => t >= from + (to - from) / 2));
   const cpu = pct((s) => s.cpuSeconds);
   const agent = pct((s) => s.agentCpuSeconds);
   return {
@@ -241,6 +245,7 @@ export function treeWindow(samples: readonly TreeSample[], from: number, to: num
     pssMedianMiB: med(pss),
     pssMaxMiB: max(pss),
     pssSlopeMiBPerMin: perSecond === null ? null : perSecond * 60,
+    pssSlopeLateMiBPerMin: late === null ? null : late * 60,
     rssMedianMiB: med(rss),
     rssMaxMiB: max(rss),
     privateDirtyMedianMiB: med(mib((s) => s.privateDirtyKiB)),

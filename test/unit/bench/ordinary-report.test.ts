@@ -9,7 +9,8 @@ const win = (pssMax: number, cpu: number, bpf: number): WindowFigures => ({
   samples: 61,
   pssMedianMiB: pssMax - 2,
   pssMaxMiB: pssMax,
-  pssSlopeMiBPerMin: 0.04,
+  pssSlopeMiBPerMin: 2.5,
+  pssSlopeLateMiBPerMin: 0.04,
   rssMedianMiB: 200,
   rssMaxMiB: 210,
   privateDirtyMedianMiB: 70,
@@ -59,6 +60,7 @@ test('ordinaryMarkdown: idle and ordinary rows with tree PSS, CPU split and loss
   assert.ok(row, md);
   const cells = row.split('|').map((c) => c.trim());
   assert.equal(cells[3], '110.5 / 112.5');
+  assert.equal(cells[4], '2.50 / 0.04');
   assert.equal(cells[7], '4.00');
   assert.equal(cells[8], '3.00');
   assert.equal(cells[9], '1.00');

@@ -163,6 +163,14 @@ test('treeWindow: median, max, slope per minute and CPU % of one core within the
     60,
   );
   assert.ok(Math.abs((rising.pssSlopeMiBPerMin ?? 0) - 30) < 1e-9, '1 MiB every 2 s = 30 MiB/min');
+  // A ramp to load, then flat: the whole window slopes, its second half does not.
+  const ramp = treeWindow(
+    Array.from({ length: 61 }, (_, i) => sample(i, Math.min(150 + i * 2, 190), i, i)),
+    0,
+    60,
+  );
+  assert.ok((ramp.pssSlopeMiBPerMin ?? 0) > 20, `ramp: ${ramp.pssSlopeMiBPerMin}`);
+  assert.equal(ramp.pssSlopeLateMiBPerMin, 0);
 
   const empty = treeWindow([], 0, 10);
   assert.equal(empty.pssMedianMiB, null);
