@@ -10,6 +10,9 @@
  *                    [--agent-set MONITOR.KEY=NUMBER ...]   # e.g. file.wakeupBytes=0
  *                    [--api-rps N]   # GET events on the agent's API during agent runs (default 10; 0: none)
  *   npm run bench -- --workloads soak [--soak-seconds 600]   # RSS under process churn (not in the default set)
+ *   npm run bench -- --workloads ordinary [--ordinary-seconds 300] [--idle-seconds 60]
+ *                    # the agent's whole process tree (PSS, CPU) idle, then under an ordinary host's
+ *                    # load (paced execs, opens, connects, DNS, API polls); not in the default set
  *   npm run bench -- --workloads ladder --rates 200000 --ladder-seconds 10  # a sustained rate
  *   npm run bench -- --report bench/results/results-<ts>.json   # the report again, no runs
  *
@@ -37,6 +40,8 @@ import {
   type RunRecord,
   waitForQuietHost,
 } from './lib/measure.ts';
+import { type OrdinaryResult, ordinary } from './lib/ordinary.ts';
+import { ordinaryChart } from './lib/ordinary-report.ts';
 import { buildResults, chartSvg, type Meta, markdownReport, type Results } from './lib/output.ts';
 import { type SoakResult, soak } from './lib/soak.ts';
 import { unavailable, type WorkloadDef } from './lib/workloads.ts';
@@ -54,6 +59,8 @@ const { values: opt } = parseArgs({
     'soak-seconds': { type: 'string' },
     'ladder-seconds': { type: 'string' },
     'api-rps': { type: 'string' },
+    'ordinary-seconds': { type: 'string' },
+    'idle-seconds': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -74,8 +81,19 @@ const outDir = opt.out ?? join(root, 'bench', 'results');
 const quietWaitMs = Number(opt['quiet-wait'] ?? 60) * 1000;
 const soakSeconds = Number(opt['soak-seconds'] ?? (quick ? 60 : 600));
 const apiRps = Number(opt['api-rps'] ?? 10);
-if (!(reps >= 1) || rates.some((r) => !(r > 0)) || !(apiRps >= 0 && apiRps <= 1000)) {
-  console.error('bench: --reps must be >= 1, --rates positive numbers and --api-rps 0 to 1000');
+const ordinarySeconds = Number(opt['ordinary-seconds'] ?? 300);
+const idleSeconds = Number(opt['idle-seconds'] ?? 60);
+if (
+  !(reps >= 1) ||
+  rates.some((r) => !(r > 0)) ||
+  !(apiRps >= 0 && apiRps <= 1000) ||
+  !(ordinarySeconds >= 5) ||
+  !(idleSeconds >= 2)
+) {
+  console.error(
+    'bench: --reps must be >= 1, --rates positive numbers, --api-rps 0 to 1000, ' +
+      '--ordinary-seconds >= 5 and --idle-seconds >= 2',
+  );
   process.exit(2);
 }
 if (!opt.report && process.getuid?.() !== 0) {
@@ -332,6 +350,30 @@ async function main(): Promise<void> {
     );
   }
 
+  let ordinaryResult: OrdinaryResult | undefined;
+  if (selected.includes('ordinary')) {
+    console.log(
+      `bench: [ordinary] ${idleSeconds} s idle, then ${ordinarySeconds} s of an ordinary host's load; ` +
+        'the whole process tree sampled each second',
+    );
+    await waitForQuietHost(quietWaitMs);
+    ordinaryResult = await ordinary({
+      buildDir: paths.buildDir,
+      idleSeconds,
+      seconds: ordinarySeconds,
+      agentSettings: settings,
+    });
+    const o = ordinaryResult;
+    const f = (x: number | null, d = 1): string => fmt(x, d);
+    console.log(
+      `bench: [ordinary] idle: tree PSS ${f(o.idle.pssMedianMiB)}/${f(o.idle.pssMaxMiB)} MiB, ` +
+        `CPU ${f(o.idle.cpuPercent, 2)}%; load: tree PSS ${f(o.load.pssMedianMiB)}/${f(o.load.pssMaxMiB)} MiB ` +
+        `(slope ${f(o.load.pssSlopeMiBPerMin, 2)} MiB/min, 2nd half ${f(o.load.pssSlopeLateMiBPerMin, 2)}), CPU ${f(o.load.cpuPercent, 2)}% ` +
+        `(agent ${f(o.load.agentCpuPercent, 2)}, rule runner ${f(o.load.childrenCpuPercent, 2)}), ` +
+        `BPF ${f(o.load.bpfCpuPercent, 2)}%, ${fmt(o.load.storedPerSecond)} stored/s`,
+    );
+  }
+
   restore();
   const meta: Meta = {
     startedAt: started.toISOString(),
@@ -345,6 +387,7 @@ async function main(): Promise<void> {
       ladderSeconds: LADDER_SECONDS,
       maxAttempts: MAX_ATTEMPTS,
       apiRequestsPerSecond: apiRps,
+      ...(selected.includes('ordinary') ? { idleSeconds, ordinarySeconds } : {}),
       ...(Object.keys(settings).length ? { agentSettings: settings } : {}),
     },
     agent: info,
@@ -358,7 +401,14 @@ async function main(): Promise<void> {
     .toISOString()
     .replace(/[:.]/g, '-')
     .replace(/-\d+Z$/, 'Z');
-  write({ ...buildResults(meta, runs, ladderRuns), ...(soakResult ? { soak: soakResult } : {}) }, stamp);
+  write(
+    {
+      ...buildResults(meta, runs, ladderRuns),
+      ...(soakResult ? { soak: soakResult } : {}),
+      ...(ordinaryResult ? { ordinary: ordinaryResult } : {}),
+    },
+    stamp,
+  );
 }
 
 /** Writes results-<stamp>.json, results-<stamp>.md and chart-<stamp>.svg, and prints the report. */
@@ -368,13 +418,22 @@ function write(res: Results, stamp: string): void {
   const mdPath = join(outDir, `results-${stamp}.md`);
   const svgPath = join(outDir, `chart-${stamp}.svg`);
   writeFileSync(jsonPath, `${JSON.stringify(res, null, 2)}\n`);
-  writeFileSync(svgPath, chartSvg(res));
-  const md = markdownReport(res, relative(outDir, svgPath));
+  const written = [jsonPath, mdPath];
+  if (res.runs.length > 0 || res.ladder.runs.length > 0) {
+    writeFileSync(svgPath, chartSvg(res));
+    written.push(svgPath);
+  }
+  let ordinarySvg: string | undefined;
+  if (res.ordinary) {
+    ordinarySvg = join(outDir, `ordinary-${stamp}.svg`);
+    const { host } = res.meta;
+    writeFileSync(ordinarySvg, ordinaryChart(res.ordinary, `${host.cpus} CPUs, kernel ${host.kernel}`));
+    written.push(ordinarySvg);
+  }
+  const md = markdownReport(res, relative(outDir, svgPath), ordinarySvg && relative(outDir, ordinarySvg));
   writeFileSync(mdPath, md);
   console.log(`\n${md}`);
-  console.log(
-    `bench: wrote ${relative(root, jsonPath)}, ${relative(root, mdPath)}, ${relative(root, svgPath)}`,
-  );
+  console.log(`bench: wrote ${written.map((p) => relative(root, p)).join(', ')}`);
 }
 
 /** --report FILE: the report again from a results file (e.g. after changing the report), no runs. */
@@ -385,7 +444,14 @@ function rerender(file: string): void {
     /^(latency|API p99|ring buffer overruns|recursion misses|ref loss|catch-up|skipped|failed|\d+ of \d+ runs)/;
   const meta: Meta = { ...old.meta, notes: old.meta.notes.filter((n) => !own.test(n)) };
   const stamp = /results-(.+)\.json$/.exec(file)?.[1] ?? 'rerendered';
-  write({ ...buildResults(meta, old.runs, old.ladder.runs), ...(old.soak ? { soak: old.soak } : {}) }, stamp);
+  write(
+    {
+      ...buildResults(meta, old.runs, old.ladder.runs),
+      ...(old.soak ? { soak: old.soak } : {}),
+      ...(old.ordinary ? { ordinary: old.ordinary } : {}),
+    },
+    stamp,
+  );
 }
 
 (opt.report ? Promise.resolve(rerender(opt.report)) : main()).catch((err: unknown) => {

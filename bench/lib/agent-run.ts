@@ -95,6 +95,8 @@ export interface BenchAgentOptions {
   readonly dir: string;
   /** monitors.<name> settings; every monitor the agent knows should be listed (enabled or not). */
   readonly monitors: Record<string, Record<string, unknown>>;
+  /** Keep the default retention instead of keeping every row (the ordinary-host profile). */
+  readonly defaultRetention?: boolean;
 }
 
 export class BenchAgent {
@@ -119,7 +121,7 @@ export class BenchAgent {
         runtimeDir,
         monitors: opts.monitors,
         // Nothing deleted mid-run: every row of the workload must still be there to count.
-        retention: { maxAge: '0', maxSizeMiB: 0 },
+        ...(opts.defaultRetention ? {} : { retention: { maxAge: '0', maxSizeMiB: 0 } }),
       }),
     );
     const agent = await startAgent(['--config', config], 30_000);

@@ -36,12 +36,21 @@ export class ApiProbe {
   }
 
   /** Warms up, then starts asking; `eventType` picks the filtered listing (e.g. open, exec). */
-  static async start(socket: string, eventType: string, requestsPerSecond = 10): Promise<ApiProbe> {
-    const p = new ApiProbe(
+  static start(socket: string, eventType: string, requestsPerSecond = 10): Promise<ApiProbe> {
+    return ApiProbe.startPaths(
       socket,
       ['/api/v1/events?limit=100', `/api/v1/events?type=${encodeURIComponent(eventType)}&limit=100`],
       requestsPerSecond,
     );
+  }
+
+  /** The same with paths of the caller's (asked in turn); the warm-up asks the first. */
+  static async startPaths(
+    socket: string,
+    paths: readonly string[],
+    requestsPerSecond: number,
+  ): Promise<ApiProbe> {
+    const p = new ApiProbe(socket, paths, requestsPerSecond);
     p.#coldMs = await p.#get(p.#paths[0]!);
     p.#loop = p.#run();
     return p;

@@ -13,6 +13,7 @@ import { runStorms, type StormSpecLike, type StormsResult, startRef } from './ch
 import { cpuSeconds, hostCpu, memory, RssSampler, steadyValue } from './proc.ts';
 import { waitForSentinels } from './sentinel.ts';
 import { lossPercent, unfilteredLossPercent } from './stats.ts';
+import { peakPssMiB, TreeSampler } from './tree.ts';
 import {
   apiEventType,
   expectedEvents,
@@ -63,6 +64,8 @@ export interface AgentFigures {
   readonly cpuPerMillionEvents: number | null;
   readonly peakRssMiB: number | null;
   readonly steadyRssMiB: number | null;
+  /** Largest PSS of the agent's whole process tree (agent + rule runner), sampled each second; absent from older results. */
+  readonly peakTreePssMiB?: number | null;
   /** From the workload's end until a sentinel event sent after it was committed (see sentinel.ts). */
   readonly catchUpSeconds: number;
   readonly caughtUp: boolean;
@@ -325,6 +328,7 @@ async function measureAgent(
     const progsBefore = programStats(agent.pid);
     const cpuBefore = cpuSeconds(agent.pid);
     const rss = new RssSampler(agent.pid);
+    const tree = new TreeSampler(agent.pid);
     const rps = opts.apiRequestsPerSecond ?? 10;
     const probe = rps > 0 ? await ApiProbe.start(agent.apiSocket, apiEventType(w), rps) : undefined;
     let t: Awaited<ReturnType<typeof timedStorms>>;
@@ -347,6 +351,7 @@ async function measureAgent(
     const progsAfter = programStats(agent.pid);
     const mem = memory(agent.pid);
     const samples = rss.stop();
+    const treePeak = peakPssMiB(tree.stop());
     const latency = status.store.latencyMs ?? null;
     stopped = true;
     const end = await agent.stop();
@@ -378,6 +383,7 @@ async function measureAgent(
         cpuPerMillionEvents: cpu !== null && captured > 0 ? (cpu / captured) * 1e6 : null,
         peakRssMiB: mib(mem?.hwmKiB),
         steadyRssMiB: mib(steadyValue(samples) ?? undefined),
+        peakTreePssMiB: treePeak,
         catchUpSeconds: Math.max(0, (caught.atMs - r.endedAtMs) / 1000),
         caughtUp: caught.caughtUp,
         // Ring counters go with the ring at stop: read them from the last status while running.

@@ -2,6 +2,8 @@
 
 import { fmt } from './markdown.ts';
 import { NOISY_SHARE, noisyShare, type RunRecord } from './measure.ts';
+import type { OrdinaryResult } from './ordinary.ts';
+import { ordinaryMarkdown } from './ordinary-report.ts';
 import {
   costTable,
   kernelTable,
@@ -36,6 +38,9 @@ export interface Meta {
     readonly maxAttempts?: number;
     /** --api-rps: GET events per second on the agent's API during agent runs. */
     readonly apiRequestsPerSecond?: number;
+    /** --workloads ordinary: --idle-seconds and --ordinary-seconds. */
+    readonly idleSeconds?: number;
+    readonly ordinarySeconds?: number;
     /** --agent-set overrides of the agent's monitor settings. */
     readonly agentSettings?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   };
@@ -58,6 +63,8 @@ export interface Results {
   readonly ladder: { readonly summary: SummaryRow[]; readonly runs: RunRecord[] };
   /** --workloads soak: RSS over a long churn run. */
   readonly soak?: SoakResult;
+  /** --workloads ordinary: the whole process tree idle and under an ordinary host's load. */
+  readonly ordinary?: OrdinaryResult;
 }
 
 /** Re-derives what depends on thresholds, so an old results file reads with today's rules. */
@@ -89,18 +96,20 @@ export function reportNotes(res: Results): string[] {
   const notes = [...res.meta.notes];
   const all = [...res.runs, ...res.ladder.runs];
   const hasLatency = all.some((r) => r.agent?.latencyMs);
-  notes.push(
-    hasLatency
-      ? "latency: the agent's own histogram (status.json store.latencyMs) from each event's kernel timestamp to its committed row, over the agent's life in that run"
-      : 'latency kernel→committed row: null, this agent build does not export store.latencyMs in status.json',
-    all.some((r) => r.agent?.api?.p99Ms != null)
-      ? `API p99: GET /api/v1/events (newest 100, and 100 of the workload's type, alternating) on the agent's Unix socket, ${res.meta.options.apiRequestsPerSecond ?? 10} requests/s while the workload ran, after one warm-up request before it (the agent starts its query worker on the first query; that request's time is in the JSON as api.coldMs)`
-      : 'API p99 of GET events under load: not measured (--api-rps 0)',
-    'ring buffer overruns: a BPF ring buffer never overwrites; a full ring is a failed reserve, counted as kernel drops',
-    'recursion misses: program runs the kernel skipped because another BPF program was running on that CPU (bpftool recursion_misses); the agent shows them per monitor as missedRuns',
-    "ref loss %: the larger of kernel drops / (records + drops) and records missing against the expected count; the C consumer counts every process's records, not only the workload's, so this is a lower bound",
-    "catch-up (agent): from the storm's end until a sentinel event sent through each ring after it was committed",
-  );
+  // What every reader of the storm tables should know (nothing of it applies without them).
+  if (all.length > 0)
+    notes.push(
+      hasLatency
+        ? "latency: the agent's own histogram (status.json store.latencyMs) from each event's kernel timestamp to its committed row, over the agent's life in that run"
+        : 'latency kernel→committed row: null, this agent build does not export store.latencyMs in status.json',
+      all.some((r) => r.agent?.api?.p99Ms != null)
+        ? `API p99: GET /api/v1/events (newest 100, and 100 of the workload's type, alternating) on the agent's Unix socket, ${res.meta.options.apiRequestsPerSecond ?? 10} requests/s while the workload ran, after one warm-up request before it (the agent starts its query worker on the first query; that request's time is in the JSON as api.coldMs)`
+        : 'API p99 of GET events under load: not measured (--api-rps 0)',
+      'ring buffer overruns: a BPF ring buffer never overwrites; a full ring is a failed reserve, counted as kernel drops',
+      'recursion misses: program runs the kernel skipped because another BPF program was running on that CPU (bpftool recursion_misses); the agent shows them per monitor as missedRuns',
+      "ref loss %: the larger of kernel drops / (records + drops) and records missing against the expected count; the C consumer counts every process's records, not only the workload's, so this is a lower bound",
+      "catch-up (agent): from the storm's end until a sentinel event sent through each ring after it was committed",
+    );
   const crowded = all.filter((r) => r.foreignPrograms.length > 0);
   if (crowded.length > 0) {
     const names = [...new Set(crowded.flatMap((r) => r.foreignPrograms))].slice(0, 8).join(', ');
@@ -130,13 +139,13 @@ export function chartSubtitle(res: Results): string {
   return `${host.cpus} CPUs, kernel ${host.kernel}, open storm with 2 threads, median of ${options.reps}`;
 }
 
-export function markdownReport(res: Results, chartFile: string): string {
+/** chartFile: the ladder chart; ordinaryChartFile: the ordinary profile's, when there is one. */
+export function markdownReport(res: Results, chartFile: string, ordinaryChartFile?: string): string {
   const { meta } = res;
   const { host } = meta;
   const rings = Object.entries(meta.agent.ringBytes)
     .map(([m, b]) => `${m} ${b / 2 ** 20} MiB`)
     .join(', ');
-  const hasLatency = res.runs.some((r) => r.agent?.latencyMs);
   return [
     `# bpfwarden benchmark, ${meta.startedAt}`,
     '',
@@ -144,6 +153,22 @@ export function markdownReport(res: Results, chartFile: string): string {
       `${meta.options.reps} repetition(s) per workload and mode, median (min–max). ` +
       `Ring buffers: ${rings} (agent and C consumer alike).`,
     '',
+    ...(res.ordinary ? [ordinaryMarkdown(res.ordinary, ordinaryChartFile)] : []),
+    ...(res.runs.length > 0 || res.ladder.runs.length > 0 ? stormSections(res, chartFile) : []),
+    ...(res.soak ? [soakMarkdown(res.soak)] : []),
+    ...notesSection(reportNotes(res)),
+  ].join('\n');
+}
+
+function notesSection(notes: readonly string[]): string[] {
+  return notes.length ? ['## Notes', '', ...notes.map((x) => `- ${x}`), ''] : [];
+}
+
+/** The storm workloads and the rate ladder (absent when only soak or ordinary ran). */
+function stormSections(res: Results, chartFile: string): string[] {
+  const { meta } = res;
+  const hasLatency = res.runs.some((r) => r.agent?.latencyMs);
+  return [
     '## Workloads',
     '',
     meta.workloads
@@ -174,12 +199,7 @@ export function markdownReport(res: Results, chartFile: string): string {
     '',
     `![loss and overhead against event rate](${chartFile})`,
     '',
-    ...(res.soak ? [soakMarkdown(res.soak)] : []),
-    '## Notes',
-    '',
-    ...reportNotes(res).map((x) => `- ${x}`),
-    '',
-  ].join('\n');
+  ];
 }
 
 export function chartSvg(res: Results): string {

@@ -29,6 +29,8 @@ export interface SummaryRow {
   readonly consumerCpuPct: Summary | null;
   readonly peakRssMiB: Summary | null;
   readonly steadyRssMiB: Summary | null;
+  /** Largest PSS of the agent's process tree (agent + rule runner), sampled each second. */
+  readonly peakTreePssMiB: Summary | null;
   readonly catchUpSeconds: Summary | null;
   readonly recordsPerWakeup: Summary | null;
   readonly latencyP50Ms: Summary | null;
@@ -93,6 +95,7 @@ export function summarizeRuns(runs: readonly RunRecord[]): SummaryRow[] {
       }),
       peakRssMiB: s((r) => r.agent?.peakRssMiB ?? r.ref?.peakRssMiB),
       steadyRssMiB: s((r) => r.agent?.steadyRssMiB),
+      peakTreePssMiB: s((r) => r.agent?.peakTreePssMiB),
       catchUpSeconds: s((r) => r.agent?.catchUpSeconds),
       recordsPerWakeup: s((r) => r.agent?.recordsPerWakeup),
       latencyP50Ms: s((r) => r.agent?.latencyMs?.p50),
@@ -161,6 +164,7 @@ export function costTable(rows: readonly SummaryRow[]): string {
       'storm+consumer CPU × none',
       'peak RSS MiB',
       'steady RSS MiB',
+      'peak tree PSS MiB',
       'catch-up s',
       'records / wake-up',
       'latency p50 / p99 ms',
@@ -175,6 +179,7 @@ export function costTable(rows: readonly SummaryRow[]): string {
       fmtSummary(r.cpuRatio, 2),
       fmtSummary(r.peakRssMiB, 1),
       fmtSummary(r.steadyRssMiB, 1),
+      fmtSummary(r.peakTreePssMiB, 1),
       fmtSummary(r.catchUpSeconds, 1),
       fmtSummary(r.recordsPerWakeup, 1),
       r.mode === 'agent'
@@ -185,7 +190,7 @@ export function costTable(rows: readonly SummaryRow[]): string {
       r.mode === 'agent' ? (r.apiP99Ms ? fmtSummary(r.apiP99Ms, 1) : 'null²') : '–',
       fmtSummary(r.kernelNsPerEvent),
     ]),
-    [L, L, R, R, R, R, R, R, R, R, R, R],
+    [L, L, R, R, R, R, R, R, R, R, R, R, R],
   );
 }
 

@@ -1,7 +1,10 @@
 /* Exec storm: spawns N short processes (fork + execve of /bin/true) from P
  * workers, each child tagged in argv with a marker so stored events can be
- * matched to this run. Prints one JSON line with what it spawned and the CPU
- * time it and its children used. */
+ * matched to this run, optionally paced to RATE spawns per second in total
+ * (0 or absent: as fast as possible). Prints one JSON line with what it
+ * spawned and the CPU time it and its children used.
+ *
+ *   exec_storm COUNT WORKERS MARKER [BINARY [RATE]] */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pace.h"
+
 static double now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -19,13 +24,14 @@ static double now(void) {
 
 int main(int argc, char **argv) {
   if (argc < 4) {
-    fprintf(stderr, "usage: exec_storm COUNT WORKERS MARKER [BINARY]\n");
+    fprintf(stderr, "usage: exec_storm COUNT WORKERS MARKER [BINARY [RATE]]\n");
     return 2;
   }
   long count = atol(argv[1]);
   int workers = atoi(argv[2]);
   const char *marker = argv[3];
   const char *bin = argc > 4 ? argv[4] : "/bin/true";
+  double rate = argc > 5 ? atof(argv[5]) : 0;
   if (count <= 0 || workers <= 0) {
     fprintf(stderr, "exec_storm: COUNT and WORKERS must be positive\n");
     return 2;
@@ -37,7 +43,10 @@ int main(int argc, char **argv) {
     if (wp == 0) {
       long mine = count / workers + (w < count % workers ? 1 : 0);
       long failed = 0;
+      struct pacer p;
+      pace_init(&p, rate / workers);
       for (long i = 0; i < mine; i++) {
+        pace_wait(&p, i);
         pid_t c = fork();
         if (c < 0) { failed++; continue; }
         if (c == 0) {

@@ -63,6 +63,7 @@ test('API p99 under load: the median over agent runs, shown in the cost table', 
         cpuPerMillionEvents: 1000,
         peakRssMiB: 100,
         steadyRssMiB: 90,
+        peakTreePssMiB: 140 + rep,
         catchUpSeconds: 0,
         caughtUp: true,
         recordsPerWakeup: 10,
@@ -78,6 +79,8 @@ test('API p99 under load: the median over agent runs, shown in the cost table', 
     .split('\n')
     .find((l) => l.includes('| agent |'));
   assert.match(line ?? '', /\| 20\.0 \(12\.0–30\.0\) \|/);
+  assert.deepEqual(a.peakTreePssMiB, { median: 142, min: 141, max: 143, n: 3 });
+  assert.match(line ?? '', /\| 142\.0 \(141\.0–143\.0\) \|/, 'peak tree PSS beside peak RSS');
   const none = summarizeRuns([run('none', 1, 1), agent(1, null)]).find((r) => r.mode === 'agent')!;
   assert.equal(none.apiP99Ms, null);
 });
