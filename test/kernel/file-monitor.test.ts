@@ -259,7 +259,8 @@ describe('file monitor: excludeSelf covers the rule runner child', { skip: kerne
     openDatabase(db).close();
     const events: BpfEvent[] = [];
     const monitor = startMonitor(events, { ...selfExclusion(true), pathPrefixes: [`${dir}/`] });
-    const runner = new RuleRunner(db, { timeoutMs: 5000 });
+    // The fallback runner, a child process (the default is a thread of this process).
+    const runner = new RuleRunner(db, { timeoutMs: 5000, mode: 'process' });
     try {
       const [r] = await runner.run([
         { ruleId: 'probe', sql: 'SELECT 1 AS one', fromId: 0, nowUs: 0, maxRows: 1 },
@@ -282,6 +283,37 @@ describe('file monitor: excludeSelf covers the rule runner child', { skip: kerne
         events.filter((e) => e.pid === process.pid),
         [],
         'nothing from this process',
+      );
+    } finally {
+      runner.close();
+      monitor.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the runner thread opens the database unreported (it is this process)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bpfwarden-runner-'));
+    const db = join(dir, 'bw.db');
+    openDatabase(db).close();
+    const events: BpfEvent[] = [];
+    const monitor = startMonitor(events, { ...selfExclusion(true), pathPrefixes: [`${dir}/`] });
+    const runner = new RuleRunner(db, { timeoutMs: 5000 });
+    try {
+      assert.equal(runner.mode, 'thread');
+      const [r] = await runner.run([
+        { ruleId: 'probe', sql: 'SELECT 1 AS one', fromId: 0, nowUs: 0, maxRows: 1 },
+      ]);
+      assert.ok(r?.ok, `the runner ran a query on the database: ${r && !r.ok ? r.error : 'no result'}`);
+      // A marker open by a child shows the monitor is reporting this directory.
+      const marker = await sh(`cat ${JSON.stringify(db)} >/dev/null; true`);
+      assert.equal(marker.code, 0);
+      await eventually('the child open', () =>
+        find<OpenEvent>(events, 'open', (x) => x.path === db && x.pid !== process.pid),
+      );
+      assert.deepEqual(
+        events.filter((e) => e.pid === process.pid),
+        [],
+        'nothing from this process or its runner thread',
       );
     } finally {
       runner.close();
