@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { projectRoot } from '../../../src/host/paths.ts';
@@ -59,4 +59,12 @@ test('an upward import fails the lint; a lower or same-named pure-core import do
     out,
     /Layering: src\/domain may not import src\/\{ebpf,host,store,sinks,enforce,api,manager,agent,cli\}/,
   );
+});
+
+test('every src/domain file is at a depth biome.json has an override for', () => {
+  // The domain patterns are anchored per depth (biome.json): a deeper file would go unchecked.
+  const deepest = readdirSync(join(root, 'src/domain'), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts'))
+    .reduce((m, f) => Math.max(m, f.split('/').length), 0);
+  assert.ok(deepest >= 1 && deepest <= 5, `a file ${deepest} levels deep in src/domain: add an override`);
 });
