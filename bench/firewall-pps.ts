@@ -32,8 +32,8 @@ import type { FirewallRule } from '../src/domain/enforce/firewall/rule.ts';
 import { type RuleInput, requireRule } from '../src/domain/enforce/firewall/validate.ts';
 import { BpfObjectSpec, nativeBridge, OwnedFd } from '../src/ebpf/index.ts';
 import { attachXdp, type FdLink } from '../src/ebpf/links/index.ts';
+import { createFirewallService } from '../src/enforce/firewall/factory.ts';
 import { progPin } from '../src/enforce/firewall/pins.ts';
-import { FirewallService } from '../src/enforce/firewall/service.ts';
 import { projectRoot } from '../src/host/paths.ts';
 import { openDatabase } from '../src/store/database.ts';
 import { enableBpfStats, foreignPrograms } from './lib/bpf-stats.ts';
@@ -83,7 +83,7 @@ let passLink: FdLink | undefined;
 const dir = mkdtempSync(join(tmpdir(), 'bpfwarden-fwbench-'));
 const db = openDatabase(join(dir, 'bw.db'));
 const pinRoot = `/sys/fs/bpf/bwfwbench-${process.pid}`;
-const svc = new FirewallService({
+const svc = createFirewallService({
   bridge: nativeBridge(),
   db,
   pinRoot,

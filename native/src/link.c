@@ -92,17 +92,6 @@ static napi_value attach_xdp(napi_env env, napi_callback_info info) {
   return wrap_link(env, bpf_program__attach_xdp(p, ifindex), "xdp");
 }
 
-/* attachCgroup(obj, prog, cgroupFd) */
-static napi_value attach_cgroup(napi_env env, napi_callback_info info) {
-  BW_ARGS(env, info, c, 3);
-  napi_value err;
-  struct bpf_program *p = bw_find_prog(env, c.argv[0], c.argv[1], &err);
-  if (!p) return err;
-  int32_t fd;
-  if (!bw_get_i32(env, c.argv[2], &fd)) return bw_fail(env, EINVAL, "cgroup fd must be an integer");
-  return wrap_link(env, bpf_program__attach_cgroup(p, fd), "cgroup");
-}
-
 /* attachUprobe(obj, prog, retprobe, pid, binaryPath, offset) */
 static napi_value attach_uprobe(napi_env env, napi_callback_info info) {
   BW_ARGS(env, info, c, 6);
@@ -180,7 +169,6 @@ void bw_register_link(napi_env env, napi_value exports) {
   BW_EXPORT(env, exports, "attachRawTracepoint", attach_raw_tracepoint);
   BW_EXPORT(env, exports, "attachAuto", attach_auto);
   BW_EXPORT(env, exports, "attachXdp", attach_xdp);
-  BW_EXPORT(env, exports, "attachCgroup", attach_cgroup);
   BW_EXPORT(env, exports, "attachUprobe", attach_uprobe);
   BW_EXPORT(env, exports, "linkDestroy", link_destroy);
   BW_EXPORT(env, exports, "linkDisconnect", link_disconnect);

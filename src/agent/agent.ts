@@ -3,6 +3,12 @@
  * and a shutdown that loses nothing (detach, drain rings, flush, close).
  */
 import { BootClock } from '../domain/clock.ts';
+import type {
+  MonitorSnapshot,
+  MonitorStatus,
+  StatusSnapshot,
+  StoreCounters,
+} from '../domain/contracts/status.ts';
 import type { DecoderSpec } from '../domain/decode/registry.ts';
 import { Kernel, nativeBridge } from '../ebpf/index.ts';
 import { ExecVerifier } from '../enforce/exec/exec-verifier.ts';
@@ -19,13 +25,13 @@ import { AgentError } from './errors.ts';
 import { firewallApi } from './firewall-api.ts';
 import { type AgentInterfaces, startInterfaces } from './interfaces.ts';
 import { createMonitors } from './monitor-set.ts';
-import type { Monitor, MonitorStatus } from './monitors/monitor.ts';
+import type { Monitor } from './monitors/monitor.ts';
 import { policyApi } from './policy-api.ts';
 import { programsApi } from './programs-api.ts';
 import { applyReload, type ReloadResult } from './reload.ts';
-import { type MonitorSnapshot, type StatusSnapshot, writeStatus } from './status-file.ts';
+import { writeStatus } from './status-file.ts';
 import { statusLine, type Totals } from './status-line.ts';
-import type { StoreBackend, StoreCounters } from './store-backend/backend.ts';
+import type { StoreBackend } from './store-backend/backend.ts';
 import { InProcessStore } from './store-backend/in-process.ts';
 import { WorkerStore } from './store-backend/worker.ts';
 

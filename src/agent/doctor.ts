@@ -5,9 +5,9 @@
 import { existsSync } from 'node:fs';
 import { release } from 'node:os';
 import { Helper, type Kernel, MapType, ProgType } from '../ebpf/index.ts';
+import { Cap, canLoadTracing, effectiveCaps, hasCap } from '../host/capabilities.ts';
 import { mountState } from '../host/mounts.ts';
 import { bpfObjectPath } from '../host/paths.ts';
-import { Cap, canLoadTracing, effectiveCaps, hasCap } from './capabilities.ts';
 
 export type CheckStatus = 'ok' | 'missing' | 'warn';
 

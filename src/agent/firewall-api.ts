@@ -5,10 +5,10 @@ import { FirewallError } from '../domain/enforce/firewall/errors.ts';
 import { ruleToJson } from '../domain/enforce/firewall/rule.ts';
 import type { RuleInput } from '../domain/enforce/firewall/validate.ts';
 import type { NativeBridge } from '../ebpf/index.ts';
-import { FirewallService } from '../enforce/firewall/service.ts';
+import { withFirewallService } from '../enforce/firewall/factory.ts';
+import type { FirewallService } from '../enforce/firewall/service.ts';
 import type { RuleStatus } from '../enforce/firewall/status.ts';
 import { enforcePinRoot } from '../enforce/pin-root.ts';
-import { openDatabase } from '../store/database.ts';
 import type { StoredFirewallRule } from '../store/firewall-store.ts';
 import type { Config } from './config.ts';
 
@@ -33,17 +33,17 @@ function asJson(s: StoredFirewallRule | RuleStatus): Record<string, unknown> {
 export function firewallApi(bridge: NativeBridge, config: Config): FirewallApi {
   const pinRoot = enforcePinRoot(config.enforcement.pinRoot);
   const run = <T>(fn: (svc: FirewallService) => T): T => {
-    const db = openDatabase(config.database);
     try {
-      return fn(new FirewallService({ bridge, db, pinRoot, author: { who: 'api', user: null } }));
+      return withFirewallService(
+        { bridge, dbPath: config.database, pinRoot, author: { who: 'api', user: null } },
+        fn,
+      );
     } catch (err) {
       if (err instanceof FirewallError) {
         const field = /^([a-z]+): /.exec(err.message)?.[1];
         throw new HttpError(STATUS[err.code] ?? 500, err.code, err.message, field);
       }
       throw err;
-    } finally {
-      db.close();
     }
   };
   return {

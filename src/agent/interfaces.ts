@@ -12,6 +12,7 @@ import { startApi } from '../api/http/listen.ts';
 import { createMetrics, type MetricsAgent, metricsSourceFromAgent } from '../api/metrics/index.ts';
 import { StreamSlots } from '../api/streams/index.ts';
 import type { Config } from './config.ts';
+import { AgentError } from './errors.ts';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -68,7 +69,10 @@ export async function startInterfaces(
       ...(opts.firewall ? { firewall: opts.firewall } : {}),
     };
     try {
-      const api = await startApi(config.api, config.runtimeDir, deps, { log });
+      const api = await startApi(config.api, config.runtimeDir, deps, {
+        log,
+        fail: (code, message) => new AgentError(code, message),
+      });
       closers.unshift(() => api.close());
       addresses.push(...[api.socket, api.tcp].filter((a): a is string => a !== undefined));
     } catch (err) {

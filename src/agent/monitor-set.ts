@@ -1,9 +1,10 @@
 /** Builds the enabled monitors from configuration; a failure is recorded, not thrown. */
+
+import type { MonitorSnapshot } from '../domain/contracts/status.ts';
 import type { Config } from './config.ts';
 import type { MonitorContext } from './monitors/definition.ts';
 import type { Monitor } from './monitors/monitor.ts';
 import { MONITOR_DEFINITIONS } from './monitors/registry.ts';
-import type { MonitorSnapshot } from './status-file.ts';
 
 export function failedSnapshot(name: string, error: string): MonitorSnapshot {
   return {

@@ -4,7 +4,8 @@ import { HttpError } from '../api/http/errors.ts';
 import type { NativeBridge } from '../ebpf/index.ts';
 import { enforcePinRoot } from '../enforce/pin-root.ts';
 import { PolicyError } from '../enforce/policy/errors.ts';
-import { type AdminContext, addRule, RuleInputError, removeRules } from '../enforce/policy/policy-admin.ts';
+import { policyAdmin } from '../enforce/policy/factory.ts';
+import { addRule, RuleInputError, removeRules } from '../enforce/policy/policy-admin.ts';
 import { openDatabase } from '../store/database.ts';
 import { listPolicyRules } from '../store/policy-rules-store.ts';
 import type { Config } from './config.ts';
@@ -25,14 +26,13 @@ function asHttp(err: unknown): unknown {
 }
 
 export function policyApi(bridge: NativeBridge, config: Config): PolicyApi {
-  const ctx: AdminContext = {
+  const ctx = policyAdmin({
     dbPath: config.database,
     pinRoot: enforcePinRoot(config.enforcement.pinRoot),
     bridge,
-    user: 'api',
     actor: 'api',
     eventsPerSecondPerRule: config.enforcement.policy.eventsPerSecondPerRule,
-  };
+  });
   const guard = <T>(f: () => T): T => {
     try {
       return f();

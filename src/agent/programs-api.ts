@@ -8,21 +8,13 @@ import type { ProgramsApi } from '../api/http/deps.ts';
 import { HttpError } from '../api/http/errors.ts';
 import { describeAction } from '../domain/manager/actions.ts';
 import type { NativeBridge } from '../ebpf/index.ts';
-import { managerSettings } from '../manager/config.ts';
+import { withProgramManager } from '../manager/factory.ts';
 import { reconcile } from '../manager/reconcile.ts';
-import { ProgramManager } from '../manager/service.ts';
-import { openDatabase } from '../store/database.ts';
+import type { ProgramManager } from '../manager/service.ts';
 import type { Config } from './config.ts';
 
 export function programsApi(bridge: NativeBridge, config: Config): ProgramsApi {
-  const withManager = <T>(fn: (m: ProgramManager) => T): T => {
-    const db = openDatabase(config.database);
-    try {
-      return fn(new ProgramManager(bridge, db, managerSettings(config.manager)));
-    } finally {
-      db.close();
-    }
-  };
+  const withManager = <T>(fn: (m: ProgramManager) => T): T => withProgramManager(bridge, config, fn);
   return {
     list: () => withManager((m) => m.listPrograms()),
     get: (id) =>

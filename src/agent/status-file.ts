@@ -5,42 +5,7 @@
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { MonitorStatus } from './monitors/monitor.ts';
-
-export interface MonitorSnapshot extends MonitorStatus {
-  readonly eventsPerSecond: number;
-}
-
-export interface StatusSnapshot {
-  readonly pid: number;
-  readonly startedAtMs: number;
-  readonly updatedAtMs: number;
-  /** Set by a clean shutdown. */
-  readonly stoppedAtMs?: number;
-  readonly database: string;
-  readonly monitors: readonly MonitorSnapshot[];
-  readonly store: {
-    readonly stored: number;
-    readonly queued: number;
-    readonly queueDropped: number;
-    /** Events never written: still queued at stop, or the database was damaged. */
-    readonly unwritten?: number;
-    readonly writeFailures: number;
-    readonly lastError?: string;
-    /** Kernel timestamp to committed row, since the agent started. */
-    readonly latencyMs?: {
-      readonly p50: number;
-      readonly p99: number;
-      readonly max: number;
-      readonly count: number;
-    };
-  };
-  readonly retention: {
-    readonly deletedByAge: number;
-    readonly deletedBySize: number;
-    readonly failures: number;
-  };
-}
+import type { StatusSnapshot } from '../domain/contracts/status.ts';
 
 export function statusPath(runtimeDir: string): string {
   return join(runtimeDir, 'status.json');

@@ -73,7 +73,6 @@ export interface NativeBridge {
   attachRawTracepoint(obj: Handle, prog: string, name: string): Result<Handle>;
   attachAuto(obj: Handle, prog: string): Result<Handle>;
   attachXdp(obj: Handle, prog: string, ifindex: number): Result<Handle>;
-  attachCgroup(obj: Handle, prog: string, cgroupFd: number): Result<Handle>;
   attachUprobe(
     obj: Handle,
     prog: string,

@@ -4,7 +4,7 @@ export { bytes, type Codec, cstring, u32, u64, u64n } from './codec.ts';
 export { BpfError, errnoName } from './errors.ts';
 export { Kernel, type Support } from './kernel.ts';
 export { type KernelLink, type KernelMap, KernelObjects, type KernelProgram } from './kernel-objects.ts';
-export { Link, type LinkKind } from './link.ts';
+export { type Attachment, Link, type LinkKind } from './link.ts';
 export { BpfMap, RawMap, sumPerCpu } from './map.ts';
 export { nativeBridge } from './native.ts';
 export { interfaceIndex, xdpProgramIds } from './netdev.ts';

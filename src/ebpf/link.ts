@@ -5,7 +5,17 @@ import { checkZero } from './check.ts';
 
 export type LinkKind = 'tracepoint' | 'raw_tracepoint' | 'auto' | 'xdp' | 'cgroup' | 'uprobe';
 
-export class Link {
+/** What holders of an attachment need, whether libbpf holds it (Link) or an fd does (FdLink). */
+export interface Attachment {
+  readonly kind: string;
+  /** Human description of the hook. */
+  readonly target: string;
+  readonly attached: boolean;
+  /** Detaches (unless pinned) and releases it. Idempotent. */
+  destroy(): void;
+}
+
+export class Link implements Attachment {
   readonly kind: LinkKind;
   /** Human description of the hook, e.g. "sched/sched_process_exec". */
   readonly target: string;

@@ -2,11 +2,15 @@
 import type { Handle, NativeBridge, NativeProgramInfo } from './bridge.ts';
 import { check, checkZero } from './check.ts';
 import { Link, type LinkKind } from './link.ts';
+import { attachCgroupFd } from './links/cgroup.ts';
+import type { FdLink } from './links/fd-link.ts';
 
 export class Program {
   readonly name: string;
   readonly section: string;
   readonly type: number;
+  /** The kernel attach type its section implies (e.g. cgroup_skb/egress: BPF_CGROUP_INET_EGRESS). */
+  readonly expectedAttachType: number;
   readonly #bridge: NativeBridge;
   readonly #obj: () => Handle;
 
@@ -16,6 +20,7 @@ export class Program {
     this.name = info.name;
     this.section = info.section;
     this.type = info.type;
+    this.expectedAttachType = info.expectedAttachType;
   }
 
   get fd(): number {
@@ -48,8 +53,16 @@ export class Program {
     return this.#link(this.#bridge.attachXdp(this.#obj(), this.name, ifindex), 'xdp', `ifindex ${ifindex}`);
   }
 
-  attachCgroup(cgroupFd: number, path: string): Link {
-    return this.#link(this.#bridge.attachCgroup(this.#obj(), this.name, cgroupFd), 'cgroup', path);
+  /** Attaches to an open cgroup directory with the attach type of the program's section (through links/cgroup.ts). */
+  attachCgroup(cgroupFd: number, path: string): FdLink {
+    return attachCgroupFd(
+      this.#bridge,
+      this.fd,
+      cgroupFd,
+      this.expectedAttachType,
+      path,
+      `${this.name} to ${path}`,
+    );
   }
 
   attachUprobe(binary: string, offset: number, opts: { pid?: number; retprobe?: boolean } = {}): Link {

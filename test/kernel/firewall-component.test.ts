@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { nativeBridge } from '../../src/ebpf/index.ts';
 import { FirewallComponent } from '../../src/enforce/firewall/component.ts';
 import { FirewallConfigSchema } from '../../src/enforce/firewall/config.ts';
-import { FirewallService } from '../../src/enforce/firewall/service.ts';
+import { createFirewallService } from '../../src/enforce/firewall/factory.ts';
 import { projectRoot } from '../../src/host/paths.ts';
 import { buildFlood, type FwNet, type FwSandbox, fwNet, fwSandbox, udpReceiver } from '../support/fw-net.ts';
 import { kernelSkip } from '../support/kernel-gate.ts';
@@ -74,7 +74,7 @@ describe('firewall component', { skip: kernelSkip }, () => {
   });
 
   test('apply() in a process that exits: config and CLI rules enforced afterwards, the config winning an id', async () => {
-    const cli = new FirewallService({
+    const cli = createFirewallService({
       bridge: nativeBridge(),
       db: sb.db,
       pinRoot: sb.pinRoot,

@@ -18,8 +18,9 @@ import { BootClock } from '../../src/domain/clock.ts';
 import { decodePolicyRecord } from '../../src/domain/decode/policy.ts';
 import type { PolicyEvent } from '../../src/domain/events/policy.ts';
 import { forEachRecord, Kernel, nativeBridge, RingBuffer } from '../../src/ebpf/index.ts';
+import { createFirewallService } from '../../src/enforce/firewall/factory.ts';
 import { FirewallMaps } from '../../src/enforce/firewall/loader.ts';
-import { FirewallService } from '../../src/enforce/firewall/service.ts';
+import type { FirewallService } from '../../src/enforce/firewall/service.ts';
 import { projectRoot } from '../../src/host/paths.ts';
 import { openDatabase } from '../../src/store/database.ts';
 import { sh } from './manager-env.ts';
@@ -149,7 +150,7 @@ export function fwSandbox(): FwSandbox {
   const dbPath = join(dir, 'bw.db');
   const db = openDatabase(dbPath);
   const pinRoot = `/sys/fs/bpf/bwfwtest-${randomBytes(4).toString('hex')}`;
-  const svc = new FirewallService({
+  const svc = createFirewallService({
     bridge: nativeBridge(),
     db,
     pinRoot,

@@ -761,10 +761,6 @@ export class FakeBridge implements NativeBridge {
     return this.#inject('attachXdp') ?? this.#attach(h, prog, 'xdp', `ifindex ${ifindex}`);
   }
 
-  attachCgroup(h: Handle, prog: string, cgroupFd: number): Result<Handle> {
-    return this.#inject('attachCgroup') ?? this.#attach(h, prog, 'cgroup', `cgroup fd ${cgroupFd}`);
-  }
-
   attachUprobe(
     h: Handle,
     prog: string,
@@ -1088,12 +1084,32 @@ export class FakeBridge implements NativeBridge {
     return this.#fail(Errno.EOPNOTSUPP, 'fake bridge: cannot pin by fd');
   }
 
-  fdClose(_fd: number): number {
+  fdClose(fd: number): number {
+    for (const [h, l] of this.#links) {
+      if ((h as unknown as { kind: string }).kind === 'fd-link' && l.fd === fd && !l.destroyed) {
+        l.destroyCalls++;
+        l.destroyed = true;
+      }
+    }
     return 0;
   }
 
-  linkCreate(_progFd: number, _targetFd: number, _attachType: number, _flags: number): number {
-    return this.#fail(Errno.EOPNOTSUPP, 'fake bridge: linkCreate');
+  /** A bpf_link by fd (cgroup links): recorded among the links, released by fdClose. */
+  linkCreate(progFd: number, targetFd: number, _attachType: number, _flags: number): number {
+    const id = this.#nextId++;
+    const fd = this.#nextFd++;
+    this.#links.set({ kind: 'fd-link', id } as unknown as Handle, {
+      id,
+      kind: 'cgroup',
+      program: `prog fd ${progFd}`,
+      target: `cgroup fd ${targetFd}`,
+      fd,
+      destroyed: false,
+      destroyCalls: 0,
+      disconnected: false,
+      pinnedAt: undefined,
+    });
+    return fd;
   }
 
   rawTracepointOpen(_progFd: number, _name: string): number {

@@ -25,6 +25,7 @@ import { openDatabase } from '../../store/database.ts';
 import { eventTypesByIds, maxEventId } from '../../store/event-ids.ts';
 import { Outbox } from '../../store/outbox.ts';
 import { eventTypesOf, RULE_CATALOG, withNewEventSources } from '../../store/rule-catalog.ts';
+import { loadRuleDirectories } from '../../store/rule-file.ts';
 import {
   listRuleStates,
   listRules,
@@ -37,7 +38,6 @@ import {
 import type { AlertsConfig, RulesConfig } from './config.ts';
 import { defaultRuleDirectories } from './config.ts';
 import { Dispatcher } from './dispatcher.ts';
-import { loadRuleDirectories } from './rule-file.ts';
 import { RuleRunner } from './rule-runner.ts';
 import type { RunRequest, RunResult } from './runner-protocol.ts';
 import { createSink } from './sinks-from-config.ts';

@@ -7,7 +7,7 @@ import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import type { BootClock } from '../../domain/clock.ts';
 import { DNS_TYPE_ID } from '../../domain/layout/dns.ts';
-import type { BpfObject, Link } from '../../ebpf/index.ts';
+import type { Attachment, BpfObject } from '../../ebpf/index.ts';
 import { cgroup2Root } from '../../host/cgroup.ts';
 import { AgentError } from '../errors.ts';
 import { checkWakeup, type RingDelivery, ringDelivery, ringMonitorFields } from './config-schema.ts';
@@ -46,7 +46,7 @@ export function dnsMonitor(opts: DnsMonitorOptions, deps: RingMonitorDeps): Ring
         // At the root every loopback datagram is seen leaving its sender: report it once.
         spec.setGlobal('skip_loopback_ingress', path !== undefined && path === root);
       },
-      attach: (obj: BpfObject): Link[] => {
+      attach: (obj: BpfObject): Attachment[] => {
         if (path === undefined) {
           throw new AgentError(
             'NO_CGROUP2',
@@ -59,7 +59,7 @@ export function dnsMonitor(opts: DnsMonitorOptions, deps: RingMonitorDeps): Ring
         } catch (err) {
           throw new AgentError('CGROUP_OPEN', `cannot open cgroup ${path}: ${(err as Error).message}`);
         }
-        const links: Link[] = [];
+        const links: Attachment[] = [];
         try {
           for (const p of obj.programs) links.push(p.attachCgroup(cgroupFd, `${p.section} on ${path}`));
         } catch (err) {

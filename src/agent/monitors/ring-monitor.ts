@@ -8,12 +8,12 @@ import type { BootClock } from '../../domain/clock.ts';
 import { createDecoder, type DecoderSpec } from '../../domain/decode/registry.ts';
 import type { BpfEvent } from '../../domain/events.ts';
 import {
+  type Attachment,
   type BpfMap,
   type BpfObject,
   BpfObjectSpec,
   forEachRecord,
   type Kernel,
-  type Link,
   type NativeBridge,
   RingBuffer,
   u32,
@@ -59,7 +59,7 @@ export interface RingMonitorSpec {
    */
   readonly attachOverrides?: Readonly<Record<string, string>>;
   /** Attaches the programs; default: each program by its section name (or its override). */
-  readonly attach?: (obj: BpfObject) => Link[];
+  readonly attach?: (obj: BpfObject) => Attachment[];
   /** Monitor-specific kernel counters read from the loaded object (shown by status). */
   readonly counters?: (obj: BpfObject) => Record<string, number>;
   /** Releases what attach() acquired beyond links (e.g. cgroup fds). */
@@ -76,14 +76,14 @@ export interface RingMonitorDeps {
   readonly onDecodeError?: (monitor: string, message: string) => void;
 }
 
-function attachAll(obj: BpfObject, overrides: Readonly<Record<string, string>>): Link[] {
+function attachAll(obj: BpfObject, overrides: Readonly<Record<string, string>>): Attachment[] {
   for (const name of Object.keys(overrides)) obj.program(name); // unknown program: ENOENT, before attaching any
   // Syscall exits before entries: an entry attached without its exit would
   // stash calls nobody reports.
   const programs = [...obj.programs].sort(
     (a, b) => Number(a.section.includes('/sys_enter_')) - Number(b.section.includes('/sys_enter_')),
   );
-  const links: Link[] = [];
+  const links: Attachment[] = [];
   try {
     for (const p of programs) {
       const o = overrides[p.name];
@@ -108,7 +108,7 @@ export class RingMonitor implements Monitor {
   readonly #deps: RingMonitorDeps;
   #obj: BpfObject | undefined;
   #ring: RingBuffer | undefined;
-  #links: Link[] = [];
+  #links: Attachment[] = [];
   #drops: BpfMap<number, number> | undefined;
   #events = 0;
   #rawRecords = 0;

@@ -1,6 +1,8 @@
 /** The store in the agent's own thread: simplest, for small hosts and tests. */
+
+import type { StoreCounters } from '../../domain/contracts/status.ts';
 import type { Config } from '../config.ts';
-import type { StoreBackend, StoreCounters } from './backend.ts';
+import type { StoreBackend } from './backend.ts';
 import { StoreCore } from './store-core.ts';
 
 const ms = (us: number): number => Math.round(us / 100) / 10;

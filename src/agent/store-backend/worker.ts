@@ -1,8 +1,10 @@
 /** The store in a worker thread: decoding and SQLite off the event loop. */
+
+import type { StoreCounters } from '../../domain/contracts/status.ts';
 import type { DecoderSpec } from '../../domain/decode/registry.ts';
 import type { Config } from '../config.ts';
 import { StoreClient } from '../store-worker/store-client.ts';
-import type { StoreBackend, StoreCounters } from './backend.ts';
+import type { StoreBackend } from './backend.ts';
 
 export class WorkerStore implements StoreBackend {
   readonly #client: StoreClient;

@@ -1,7 +1,8 @@
 /** Messages between the agent's main thread and its store worker. */
+
+import type { LatencySummary, RetentionCounts, StoreHistograms } from '../../domain/contracts/status.ts';
 import type { DecoderSpec } from '../../domain/decode/registry.ts';
 import type { Config } from '../config.ts';
-import type { LatencySummary, RetentionCounts, StoreHistograms } from '../store-backend/backend.ts';
 
 export interface WorkerInit {
   readonly database: string;

@@ -5,9 +5,9 @@
  */
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { BootClock } from '../../domain/clock.ts';
+import { raiseThreadPriority } from '../../host/thread-priority.ts';
 import { StoreCore } from '../store-backend/store-core.ts';
 import { BatchIngest } from './batch-ingest.ts';
-import { raiseThreadPriority } from './priority.ts';
 import type { FromWorker, ToWorker, WorkerInit, WorkerStats } from './protocol.ts';
 
 const STATS_MS = 250;

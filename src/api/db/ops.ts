@@ -5,11 +5,11 @@
  * Failures throw ApiDbError with a stable code the HTTP layer maps to a status.
  */
 import type { DatabaseSync } from 'node:sqlite';
-import { checkRule } from '../../agent/detection/rule-file.ts';
 import type { Alert, Delivery, Severity } from '../../domain/rules/rule.ts';
 import { ackAlert, deliveriesOf, deliverySummary, getAlert, listAlerts } from '../../store/alerts-store.ts';
 import { countEvents, type EventFilter, queryEvents, type StoredEvent } from '../../store/event-query.ts';
 import { type SummaryKey, type SummaryRow, summarizeEvents } from '../../store/event-summary.ts';
+import { checkRule } from '../../store/rule-file.ts';
 import {
   getRule,
   getRuleState,

@@ -5,7 +5,7 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
-import { raiseThreadPriority } from '../../agent/store-worker/priority.ts';
+import { raiseThreadPriority } from '../../host/thread-priority.ts';
 import { openDatabase } from '../../store/database.ts';
 import { asApiDbError } from './errors.ts';
 import { DB_OPS, type DbOpName } from './ops.ts';

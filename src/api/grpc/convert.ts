@@ -1,5 +1,5 @@
 /** Store rows and agent status to their protobuf messages, and protobuf filters to feed filters. */
-import type { StatusSnapshot } from '../../agent/status-file.ts';
+import type { StatusSnapshot } from '../../domain/contracts/status.ts';
 import { type Alert, SEVERITIES, type Severity as SeverityName } from '../../domain/rules/rule.ts';
 import type { StoredEvent } from '../../store/event-query.ts';
 import type { AlertFilterInput } from '../feed/alert-feed.ts';

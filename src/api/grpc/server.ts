@@ -17,7 +17,7 @@ import {
   type ServerWritableStream,
   status,
 } from '@grpc/grpc-js';
-import type { StatusSnapshot } from '../../agent/status-file.ts';
+import type { StatusSnapshot } from '../../domain/contracts/status.ts';
 import { END_CLOSED, END_LAGGED, FeedError } from '../feed/errors.ts';
 import type { FeedHandlers, FeedSubscription } from '../feed/table-tail.ts';
 import { listenPrivately, preparePrivateDir } from '../private-socket.ts';

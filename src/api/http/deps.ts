@@ -1,5 +1,5 @@
 /** What the HTTP API needs from the agent; each piece is a small interface the agent implements. */
-import type { StatusSnapshot } from '../../agent/status-file.ts';
+import type { StatusSnapshot } from '../../domain/contracts/status.ts';
 import type { StoredEvent } from '../../store/event-query.ts';
 import type { ApiDb } from '../db/client.ts';
 import type {

@@ -8,7 +8,6 @@ import { existsSync, lstatSync, readFileSync, unlinkSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { AgentError } from '../../agent/errors.ts';
 import type { ApiConfig } from '../config.ts';
 import { fitConnectionCaps, openFileLimit } from '../fd-budget.ts';
 import { listenPrivately, preparePrivateDir } from '../private-socket.ts';
@@ -37,12 +36,27 @@ export function apiSocketPath(config: ApiConfig, runtimeDir: string): string {
   return config.socket ?? join(runtimeDir, 'api.sock');
 }
 
+/** Builds the error a failed start throws: the caller's own class (the agent's), so the API needs none of it. */
+export type StartFailure = (code: 'API' | 'CONFIG', message: string) => Error;
+
+export interface StartOptions extends Pick<BuildOptions, 'extraRoutes' | 'log'> {
+  readonly fail: StartFailure;
+}
+
 export async function startApi(
   config: ApiConfig,
   runtimeDir: string,
   deps: ApiDeps,
-  extra: Pick<BuildOptions, 'extraRoutes' | 'log'> = {},
+  opts: StartOptions,
 ): Promise<ApiListeners> {
+  const { fail, ...extra } = opts;
+  // Errors made here already say what failed; anything else gets the "cannot start" prefix.
+  const ours = new WeakSet<Error>();
+  const failure = (code: 'API' | 'CONFIG', message: string): Error => {
+    const e = fail(code, message);
+    ours.add(e);
+    return e;
+  };
   const apps: FastifyInstance[] = [];
   const closeAll = async (): Promise<void> => {
     await Promise.allSettled(apps.map((a) => a.close()));
@@ -60,12 +74,12 @@ export async function startApi(
   }
   try {
     const path = apiSocketPath(config, runtimeDir);
-    preparePrivateDir(path, runtimeDir, 'api.socket', (m) => new AgentError('API', m));
+    preparePrivateDir(path, runtimeDir, 'api.socket', (m) => failure('API', m));
     if (existsSync(path)) {
       if (!lstatSync(path).isSocket())
-        throw new AgentError('API', `${path} exists and is not a socket; remove it or choose api.socket`);
+        throw failure('API', `${path} exists and is not a socket; remove it or choose api.socket`);
       if (await socketInUse(path))
-        throw new AgentError('API', `${path}: another process (an agent?) is serving the API there`);
+        throw failure('API', `${path}: another process (an agent?) is serving the API there`);
       unlinkSync(path);
     }
     const app = await buildApi(deps, common);
@@ -76,7 +90,7 @@ export async function startApi(
     socket = path;
     if (config.tcp) {
       const t = config.tcp;
-      const token = readTcpToken('api', t, (m) => new AgentError('CONFIG', m));
+      const token = readTcpToken('api', t, (m) => failure('CONFIG', m));
       const tls = t.tls ? { key: readFileSync(t.tls.key), cert: readFileSync(t.tls.cert) } : undefined;
       const tcpApp = await buildApi(deps, {
         ...common,
@@ -93,8 +107,8 @@ export async function startApi(
     }
   } catch (err) {
     await closeAll();
-    if (err instanceof AgentError) throw err;
-    throw new AgentError('API', `cannot start the API: ${(err as Error).message}`);
+    if (err instanceof Error && ours.has(err)) throw err;
+    throw failure('API', `cannot start the API: ${(err as Error).message}`);
   }
   return {
     ...(socket ? { socket } : {}),

@@ -5,8 +5,7 @@
  * figures the database holds, read on a read-only connection of its own.
  */
 import type { DatabaseSync } from 'node:sqlite';
-import type { StatusSnapshot } from '../../agent/status-file.ts';
-import type { StoreCounters } from '../../agent/store-backend/backend.ts';
+import type { StatusSnapshot, StoreCounters } from '../../domain/contracts/status.ts';
 import type { HistogramSnapshot } from '../../domain/histogram.ts';
 import { openDatabase } from '../../store/database.ts';
 import { readDetectionFigures } from '../../store/detection-stats.ts';

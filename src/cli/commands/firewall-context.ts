@@ -7,12 +7,12 @@ import type { Command } from 'commander';
 import { FirewallError } from '../../domain/enforce/firewall/errors.ts';
 import { Kernel, nativeBridge } from '../../ebpf/index.ts';
 import { DEFAULT_ENFORCE_PIN_ROOT } from '../../enforce/component.ts';
+import { withFirewallService } from '../../enforce/firewall/factory.ts';
 import { persistentPinRoot } from '../../enforce/firewall/host-pins.ts';
-import { currentUser, FirewallService } from '../../enforce/firewall/service.ts';
+import { currentUser, type FirewallService } from '../../enforce/firewall/service.ts';
 import { enforcePinRoot } from '../../enforce/pin-root.ts';
 import { ensureMounts } from '../../host/mounts.ts';
 import { DEFAULT_DB_PATH } from '../../host/paths.ts';
-import { openDatabase } from '../../store/database.ts';
 
 export interface FirewallCliOptions {
   readonly db?: string;
@@ -48,12 +48,8 @@ export function withFirewall<T>(o: FirewallCliOptions, fn: (svc: FirewallService
   const bridge = nativeBridge();
   // Through the host's bpffs nothing needs mounting here: a bpffs mounted in this namespace would not last.
   if (!at.viaHost) ensureMounts(new Kernel(bridge));
-  const db = openDatabase(o.db ?? DEFAULT_DB_PATH);
-  try {
-    return fn(new FirewallService({ bridge, db, pinRoot, author: { who: 'cli', user: currentUser() } }));
-  } finally {
-    db.close();
-  }
+  const author = { who: 'cli', user: currentUser() } as const;
+  return withFirewallService({ bridge, dbPath: o.db ?? DEFAULT_DB_PATH, pinRoot, author }, fn);
 }
 
 export function writeJson(out: NodeJS.WritableStream, v: unknown): void {

@@ -7,9 +7,8 @@ import type { Command } from 'commander';
 import { resolveConfig } from '../../agent/config.ts';
 import { Kernel, nativeBridge } from '../../ebpf/index.ts';
 import { ensureMounts } from '../../host/mounts.ts';
-import { managerSettings } from '../../manager/config.ts';
-import { ProgramManager } from '../../manager/service.ts';
-import { openDatabase } from '../../store/database.ts';
+import { withProgramManager } from '../../manager/factory.ts';
+import type { ProgramManager } from '../../manager/service.ts';
 
 export interface ManagerOptions {
   readonly db?: string;
@@ -31,12 +30,7 @@ export function withManager<T>(opts: ManagerOptions, fn: (m: ProgramManager) => 
   });
   const bridge = nativeBridge();
   ensureMounts(new Kernel(bridge));
-  const db = openDatabase(config.database);
-  try {
-    return fn(new ProgramManager(bridge, db, managerSettings(config.manager)));
-  } finally {
-    db.close();
-  }
+  return withProgramManager(bridge, config, fn);
 }
 
 /** Collects a repeatable option's values. */

@@ -13,6 +13,7 @@ import {
 } from '../../domain/enforce/policy/rule.ts';
 import { Kernel, nativeBridge } from '../../ebpf/index.ts';
 import { MAX_HASH_BYTES, sha256OfFileSync } from '../../enforce/exec/sha256-file.ts';
+import { policyAdmin } from '../../enforce/policy/factory.ts';
 import {
   type AdminContext,
   addRule,
@@ -23,7 +24,6 @@ import {
   unloadPolicy,
 } from '../../enforce/policy/policy-admin.ts';
 import type { ApplyReport } from '../../enforce/policy/policy-component.ts';
-import { currentUser } from '../../enforce/policy/policy-service.ts';
 import { ensureMounts } from '../../host/mounts.ts';
 import { ruleSummary } from '../format/policy-rule.ts';
 import { registerPolicyListCommands } from './policy-list.ts';
@@ -65,10 +65,10 @@ function withScope(cmd: Command): Command {
 
 export function context(o: CommonOptions, fail: (msg: string) => never, kernel: boolean): AdminContext {
   const pinRoot = pinRootOf(o, fail);
-  if (!kernel) return { dbPath: o.db, pinRoot, user: currentUser(), actor: 'cli' };
+  if (!kernel) return policyAdmin({ dbPath: o.db, pinRoot, actor: 'cli' });
   const bridge = nativeBridge();
   ensureMounts(new Kernel(bridge)); // bpffs, for the pins
-  return { dbPath: o.db, pinRoot, bridge, user: currentUser(), actor: 'cli' };
+  return policyAdmin({ dbPath: o.db, pinRoot, bridge, actor: 'cli' });
 }
 
 /** --sha256 as given, or the digest of --sha256-of's file read now; at most one of them. */

@@ -7,7 +7,6 @@
  * window they would have seen, and the throttle runs in replay time.
  */
 import type { Command } from 'commander';
-import { type CheckedRule, loadRuleFile } from '../../agent/detection/rule-file.ts';
 import { RuleRunner } from '../../agent/detection/rule-runner.ts';
 import { draftAlert } from '../../domain/rules/alert-draft.ts';
 import { planReplay, ReplayThrottle } from '../../domain/rules/replay.ts';
@@ -15,6 +14,7 @@ import { parseTimeSpec } from '../../domain/time-spec.ts';
 import { openDatabase } from '../../store/database.ts';
 import { eventTypesByIds, firstEventIdSince, lastEventIdBefore, maxEventId } from '../../store/event-ids.ts';
 import { eventTypesOf, RULE_CATALOG, withNewEventSources } from '../../store/rule-catalog.ts';
+import { type CheckedRule, loadRuleFile } from '../../store/rule-file.ts';
 import { withProgress } from '../format/progress.ts';
 import { sanitize } from '../format/table.ts';
 

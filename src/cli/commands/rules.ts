@@ -7,9 +7,9 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadRuleFile } from '../../agent/detection/rule-file.ts';
 import { DB_OPS, type RuleWithState } from '../../api/db/ops.ts';
 import { openDatabase } from '../../store/database.ts';
+import { loadRuleFile } from '../../store/rule-file.ts';
 import { upsertRule } from '../../store/rules-store.ts';
 import { viaAgentOr, withDb } from '../agent-api.ts';
 import { useColor } from '../format/color.ts';

@@ -1,8 +1,9 @@
 /** `bpfwarden status`: one screen on the running agent and each monitor. */
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { alive, readStatus, type StatusSnapshot, statusPath } from '../../agent/status-file.ts';
+import { alive, readStatus, statusPath } from '../../agent/status-file.ts';
 import { ApiClient } from '../../api/client.ts';
+import type { StatusSnapshot } from '../../domain/contracts/status.ts';
 import { DEFAULT_RUNTIME_DIR } from '../../host/paths.ts';
 import { ExitCode } from '../errors.ts';
 import { useColor } from '../format/color.ts';

@@ -1,6 +1,7 @@
 /** Cgroup links by program fd: a cgroup v2 directory and an attach type (ingress, sock_create, ...). */
 import { closeSync, openSync } from 'node:fs';
 import type { NativeBridge } from '../bridge.ts';
+import { check } from '../check.ts';
 import { BpfError } from '../errors.ts';
 import { CGROUP_ATTACH_TYPES } from '../names.ts';
 import { FdLink } from './fd-link.ts';
@@ -22,6 +23,23 @@ export function cgroupAttachType(name: string): number {
   return t;
 }
 
+/**
+ * The one way a program is attached to a cgroup: a bpf_link on an open
+ * cgroup directory (what libbpf's bpf_program__attach_cgroup does too).
+ * `what` names the attachment in errors.
+ */
+export function attachCgroupFd(
+  bridge: NativeBridge,
+  progFd: number,
+  cgroupFd: number,
+  attachType: number,
+  target: string,
+  what = `cgroup ${target}`,
+): FdLink {
+  const fd = check(bridge, bridge.linkCreate(progFd, cgroupFd, attachType, 0), `attach ${what}`);
+  return new FdLink(bridge, fd, 'cgroup', target);
+}
+
 export function attachCgroup(bridge: NativeBridge, progFd: number, t: CgroupTarget): FdLink {
   const type = cgroupAttachType(t.attachType);
   let dir: number;
@@ -31,12 +49,7 @@ export function attachCgroup(bridge: NativeBridge, progFd: number, t: CgroupTarg
     throw new BpfError('ENOENT', `cannot open cgroup ${t.path}: ${(err as Error).message}`);
   }
   try {
-    return FdLink.from(
-      bridge,
-      bridge.linkCreate(progFd, dir, type, 0),
-      'cgroup',
-      `${t.path} ${t.attachType}`,
-    );
+    return attachCgroupFd(bridge, progFd, dir, type, `${t.path} ${t.attachType}`);
   } finally {
     closeSync(dir);
   }

@@ -5,13 +5,15 @@
  */
 import type { NativeBridge, NativeKernelLink } from '../bridge.ts';
 import { check, checkZero } from '../check.ts';
+import type { Attachment } from '../link.ts';
 import { OwnedFd } from '../owned-fd.ts';
 
-export class FdLink {
+export class FdLink implements Attachment {
   readonly kind: string;
   readonly target: string;
   readonly #bridge: NativeBridge;
   readonly #fd: OwnedFd;
+  #closed = false;
 
   constructor(bridge: NativeBridge, fd: number, kind: string, target: string) {
     this.#bridge = bridge;
@@ -51,8 +53,18 @@ export class FdLink {
     checkZero(this.#bridge, this.#bridge.linkDetach(this.fd), `detach ${this.kind} link ${this.target}`);
   }
 
+  /** While this fd is held (after close() the link lives on only through pins or other fds). */
+  get attached(): boolean {
+    return !this.#closed;
+  }
+
   /** Releases this fd; the link stays attached only if pinned (or held elsewhere). */
   close(): void {
+    this.#closed = true;
     this.#fd.close();
+  }
+
+  destroy(): void {
+    this.close();
   }
 }

@@ -1,5 +1,5 @@
 /** Attachments by program fd, one file per kind. */
-export { attachCgroup, type CgroupTarget, cgroupAttachType } from './cgroup.ts';
+export { attachCgroup, attachCgroupFd, type CgroupTarget, cgroupAttachType } from './cgroup.ts';
 export { FdLink } from './fd-link.ts';
 export { attachRawTracepoint, type RawTracepointTarget } from './raw-tracepoint.ts';
 export { attachTc, detachTc, queryTc, type TcDirection, type TcFilter, type TcTarget } from './tc.ts';

@@ -12,8 +12,9 @@ import { requireRule } from '../../domain/enforce/firewall/validate.ts';
 import type { NativeBridge } from '../../ebpf/index.ts';
 import type { EnforcementComponent } from '../component.ts';
 import { configInterfaces, type FirewallConfig } from './config.ts';
+import { createFirewallService } from './factory.ts';
 import { COMPONENT } from './pins.ts';
-import { FirewallService } from './service.ts';
+import type { FirewallService } from './service.ts';
 
 export interface FirewallComponentOptions {
   readonly bridge: NativeBridge;
@@ -42,7 +43,7 @@ export class FirewallComponent implements EnforcementComponent {
 
   constructor(opts: FirewallComponentOptions) {
     this.#opts = opts;
-    this.#service = new FirewallService({
+    this.#service = createFirewallService({
       bridge: opts.bridge,
       db: opts.db,
       pinRoot: opts.pinRoot,

@@ -4,15 +4,10 @@ import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { Command } from 'commander';
-import {
-  alive,
-  readStatus,
-  type StatusSnapshot,
-  statusPath,
-  writeStatus,
-} from '../../../src/agent/status-file.ts';
+import { alive, readStatus, statusPath, writeStatus } from '../../../src/agent/status-file.ts';
 import { statusLine, type Totals } from '../../../src/agent/status-line.ts';
 import { registerStatusCommand, renderStatus } from '../../../src/cli/commands/status.ts';
+import type { StatusSnapshot } from '../../../src/domain/contracts/status.ts';
 import { tempDir } from '../store/fixtures.ts';
 
 process.env.TZ = 'UTC'; // times render in local time

@@ -15,7 +15,7 @@ function threadNice(): number {
 
 test('raiseThreadPriority sets nice -5 on the calling thread only (or says why it cannot)', async () => {
   const before = threadNice();
-  const url = new URL('../../../src/agent/store-worker/priority.ts', import.meta.url).href;
+  const url = new URL('../../../src/host/thread-priority.ts', import.meta.url).href;
   const worker = new Worker(
     `import(${JSON.stringify(url)}).then((m) => {
        const why = m.raiseThreadPriority();

@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { type TestContext, test } from 'node:test';
 import { type ClientReadableStream, credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
-import type { StatusSnapshot } from '../../../src/agent/status-file.ts';
 import { AlertFeed, EventFeed } from '../../../src/api/feed/index.ts';
 import * as pb from '../../../src/api/grpc/gen/bpfwarden/v1/bpfwarden.ts';
 import {
@@ -20,6 +19,7 @@ import {
   type StatusProvider,
   startGrpcServer,
 } from '../../../src/api/grpc/index.ts';
+import type { StatusSnapshot } from '../../../src/domain/contracts/status.ts';
 import type { BpfEvent } from '../../../src/domain/events.ts';
 import type { Severity } from '../../../src/domain/rules/rule.ts';
 import { insertAlerts } from '../../../src/store/alerts-store.ts';

@@ -6,14 +6,13 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { StatusSnapshot } from '../../../src/agent/status-file.ts';
-import type { StoreCounters } from '../../../src/agent/store-backend/backend.ts';
 import {
   createMetrics,
   familyOf,
   type MetricsAgent,
   metricsSourceFromAgent,
 } from '../../../src/api/metrics/index.ts';
+import type { StatusSnapshot, StoreCounters } from '../../../src/domain/contracts/status.ts';
 import { LogHistogram } from '../../../src/domain/histogram.ts';
 import type { Rule } from '../../../src/domain/rules/rule.ts';
 import { insertAlerts } from '../../../src/store/alerts-store.ts';

@@ -3,12 +3,13 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { Agent as Dispatcher, request } from 'undici';
-import type { StatusSnapshot } from '../../../src/agent/status-file.ts';
+import { AgentError } from '../../../src/agent/errors.ts';
 import { ApiConfigSchema } from '../../../src/api/config.ts';
 import { inlineDb } from '../../../src/api/db/client.ts';
 import type { ApiDeps } from '../../../src/api/http/deps.ts';
 import { type ApiListeners, startApi } from '../../../src/api/http/listen.ts';
 import type { BuildOptions } from '../../../src/api/http/server.ts';
+import type { StatusSnapshot } from '../../../src/domain/contracts/status.ts';
 import { openDatabase } from '../../../src/store/database.ts';
 import { tempDir } from '../store/fixtures.ts';
 
@@ -70,7 +71,10 @@ export async function startTestApi(
     version: 'test',
     ...(typeof over === 'function' ? over(dbPath) : over),
   };
-  const listeners = await startApi(ApiConfigSchema.parse(apiConfig), dir, deps, extra);
+  const listeners = await startApi(ApiConfigSchema.parse(apiConfig), dir, deps, {
+    ...extra,
+    fail: (code, message) => new AgentError(code, message),
+  });
   const socket = new Dispatcher({ connect: { socketPath: listeners.socket as string } });
   t.after(async () => {
     await socket.close();

@@ -5,7 +5,7 @@ import { FirewallError } from '../../../src/domain/enforce/firewall/errors.ts';
 import { ruleToJson } from '../../../src/domain/enforce/firewall/rule.ts';
 import { requireRule } from '../../../src/domain/enforce/firewall/validate.ts';
 import type { NativeBridge } from '../../../src/ebpf/index.ts';
-import { FirewallService } from '../../../src/enforce/firewall/service.ts';
+import { createFirewallService } from '../../../src/enforce/firewall/factory.ts';
 import { openDatabase } from '../../../src/store/database.ts';
 import { schemaVersion } from '../../../src/store/migrations.ts';
 
@@ -20,7 +20,7 @@ function service(who: 'cli' | 'config' = 'cli', db = openDatabase(':memory:')) {
   let now = 1_000_000;
   return {
     db,
-    svc: new FirewallService({
+    svc: createFirewallService({
       bridge: noKernel,
       db,
       pinRoot: '/sys/fs/bpf/bpfwarden-unit-test-not-there',

@@ -14,7 +14,6 @@ import {
   decideEgress,
   decideExec,
 } from '../../../src/domain/enforce/policy/evaluate.ts';
-import { maskBytes, parseIp } from '../../../src/domain/enforce/policy/ip-address.ts';
 import type {
   EgressRule,
   ExecRule,
@@ -23,6 +22,7 @@ import type {
 } from '../../../src/domain/enforce/policy/rule.ts';
 import { egressRuleFrom, execRuleFrom } from '../../../src/domain/enforce/policy/rule-input.ts';
 import { fixedOffsetClock, type TimeWindow } from '../../../src/domain/enforce/policy/time-window.ts';
+import { maskBytes, parseIp } from '../../../src/domain/net/ip.ts';
 
 const clock = fixedOffsetClock(0);
 const NOW = Date.UTC(2026, 10, 23, 10, 0); // a Monday, 10:00 UTC

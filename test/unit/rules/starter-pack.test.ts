@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { loadRuleDirectories } from '../../../src/agent/detection/rule-file.ts';
 import { RuleRunner } from '../../../src/agent/detection/rule-runner.ts';
 import { projectRoot } from '../../../src/host/paths.ts';
 import { withNewEventSources } from '../../../src/store/rule-catalog.ts';
+import { loadRuleDirectories } from '../../../src/store/rule-file.ts';
 import { insertConnect, insertExec, insertOpen, tempDb } from './helpers.ts';
 
 describe('starter rule pack', () => {

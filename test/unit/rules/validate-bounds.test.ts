@@ -12,9 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { loadRuleFile, RuleDefinitionError } from '../../../src/agent/detection/rule-file.ts';
 import { formatViolation, validateRuleQuery } from '../../../src/domain/rules/validate.ts';
 import { RULE_CATALOG } from '../../../src/store/rule-catalog.ts';
+import { loadRuleFile, RuleDefinitionError } from '../../../src/store/rule-file.ts';
 import { tempDb } from './helpers.ts';
 
 const verdict = (sql: string): string => {

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { StatusSnapshot } from '../../../agent/status-file.ts';
+import type { StatusSnapshot } from '../../../domain/contracts/status.ts';
 import type { ApiDeps } from '../deps.ts';
 import { HttpError } from '../errors.ts';
 import { errorResponses } from '../schemas/common.ts';

@@ -1,7 +1,7 @@
 /** Detection rules: the stored rule with its run state; bodies are rule definitions. */
 import { z } from 'zod';
-import { RuleDefinitionSchema } from '../../../agent/detection/rule-file.ts';
 import { SEVERITIES } from '../../../domain/rules/rule.ts';
+import { RuleDefinitionSchema } from '../../../store/rule-file.ts';
 
 export const RuleState = z
   .object({

@@ -7,9 +7,9 @@
  * CIDR contains the address.
  */
 import { RULE_ALLOW, RULE_AUDIT, RULE_DENY } from '../../layout/policy-rules.ts';
+import { type Cidr, cidrContains } from '../../net/ip.ts';
 import type { CompiledEgress, CompiledRule, PrefixEntry, RuleProblem } from './compiled.ts';
 import { fingerprintOf, PolicyCompileError } from './compiled.ts';
-import { type Cidr, cidrContains } from './ip-address.ts';
 import {
   compareRules,
   type EgressAction,

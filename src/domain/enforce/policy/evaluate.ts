@@ -6,8 +6,8 @@
  * uses the compiled one, so it answers as the kernel would.
  */
 import { RULE_AUDIT, RULE_DENY } from '../../layout/policy-rules.ts';
+import { cidrContainsAddress, type IpAddress, unmapIpv4 } from '../../net/ip.ts';
 import type { CompiledEgress, CompiledExec, CompiledRule } from './compiled.ts';
-import { cidrContainsAddress, type IpAddress, unmapIpv4 } from './ip-address.ts';
 import {
   compareRules,
   type EgressRule,

@@ -3,7 +3,7 @@
  * validated rules. The types of the fields are checked at the boundary
  * (zod); this checks what they mean and names the field in every message.
  */
-import { parseCidr } from './ip-address.ts';
+import { parseCidr } from '../../net/ip.ts';
 import {
   DEFAULT_PRIORITY,
   type EgressAction,

@@ -3,7 +3,7 @@
  * CLI), after validation. Rules are tried in priority order (lower first);
  * the first whose conditions all match decides.
  */
-import type { Cidr } from './ip-address.ts';
+import type { Cidr } from '../../net/ip.ts';
 import type { TimeWindow } from './time-window.ts';
 
 export const EGRESS_ACTIONS = ['deny', 'allow', 'audit'] as const;

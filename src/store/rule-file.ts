@@ -7,10 +7,10 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { RULE_ID, type Rule, SEVERITIES } from '../../domain/rules/rule.ts';
-import { formatViolation, type ValidatedQuery, validateRuleQuery } from '../../domain/rules/validate.ts';
-import { parseDurationMs } from '../../domain/time-spec.ts';
-import { RULE_CATALOG } from '../../store/rule-catalog.ts';
+import { RULE_ID, type Rule, SEVERITIES } from '../domain/rules/rule.ts';
+import { formatViolation, type ValidatedQuery, validateRuleQuery } from '../domain/rules/validate.ts';
+import { parseDurationMs } from '../domain/time-spec.ts';
+import { RULE_CATALOG } from './rule-catalog.ts';
 
 const duration = z.union([
   z.number().int().min(0),

@@ -1,8 +1,17 @@
-/** IP addresses and CIDR prefixes as bytes, parsed from text. Pure. */
-import { formatIpv4, formatIpv6 } from '../../decode/ip.ts';
+/**
+ * IP addresses and CIDR prefixes as bytes, parsed from text: the one parser
+ * behind the firewall's and the policy's rules. Strict (no leading zeros, no
+ * zone ids, host bits of a prefix must be clear), and it accepts exactly what
+ * node:net accepts. Pure.
+ */
+import { formatIpv4, formatIpv6 } from '../decode/ip.ts';
+
+export type Family = 4 | 6;
+
+export const addrBytes = (f: Family): number => (f === 4 ? 4 : 16);
 
 export interface IpAddress {
-  readonly family: 4 | 6;
+  readonly family: Family;
   /** 4 or 16 bytes, network order. */
   readonly bytes: Uint8Array;
 }
@@ -76,8 +85,12 @@ export function parseIp(s: string): IpAddress | null {
   return v6 ? { family: 6, bytes: v6 } : null;
 }
 
+export function formatAddr(family: Family, bytes: Uint8Array): string {
+  return family === 4 ? formatIpv4(bytes, 0) : formatIpv6(bytes, 0);
+}
+
 export function formatAddress(a: IpAddress): string {
-  return a.family === 4 ? formatIpv4(a.bytes, 0) : formatIpv6(a.bytes, 0);
+  return formatAddr(a.family, a.bytes);
 }
 
 /** IPv4-mapped IPv6 (::ffff:a.b.c.d) as the IPv4 address it is; others unchanged. */
@@ -99,30 +112,48 @@ export function maskBytes(bytes: Uint8Array, len: number): Uint8Array {
   return out;
 }
 
-export type CidrResult = { readonly cidr: Cidr } | { readonly error: string };
+/** What is wrong with a CIDR text, for each caller to word in its own terms. */
+export type CidrProblem =
+  | { readonly problem: 'address'; readonly addrText: string }
+  | { readonly problem: 'prefix'; readonly lenText: string; readonly family: Family; readonly max: number }
+  | { readonly problem: 'host-bits'; readonly text: string; readonly network: Cidr };
 
-/** "10.0.0.0/8", "2001:db8::/32", or a bare address (/32, /128). Host bits must be clear. */
-export function parseCidr(s: string): CidrResult {
+/** "10.0.0.0/8", "2001:db8::/32", or a bare address (/32, /128), trimmed; host bits must be clear. */
+export function readCidr(s: string): { readonly cidr: Cidr } | CidrProblem {
   const text = s.trim();
   const slash = text.indexOf('/');
   const addrText = slash < 0 ? text : text.slice(0, slash);
   const addr = parseIp(addrText);
-  if (!addr) return { error: `"${addrText}" is not an IPv4 or IPv6 address` };
+  if (!addr) return { problem: 'address', addrText };
   const max = addr.family === 4 ? 32 : 128;
   let prefixLen = max;
   if (slash >= 0) {
     const lenText = text.slice(slash + 1);
     if (!/^\d{1,3}$/.test(lenText) || Number(lenText) > max) {
-      return { error: `prefix length "${lenText}" must be an integer from 0 to ${max}` };
+      return { problem: 'prefix', lenText, family: addr.family, max };
     }
     prefixLen = Number(lenText);
   }
   const masked = maskBytes(addr.bytes, prefixLen);
-  if (!masked.every((b, i) => b === addr.bytes[i])) {
-    const suggestion = formatCidr({ family: addr.family, bytes: masked, prefixLen });
-    return { error: `${text} has host bits set; did you mean ${suggestion}?` };
+  const cidr = { family: addr.family, bytes: masked, prefixLen };
+  if (!masked.every((b, i) => b === addr.bytes[i])) return { problem: 'host-bits', text, network: cidr };
+  return { cidr };
+}
+
+export type CidrResult = { readonly cidr: Cidr } | { readonly error: string };
+
+/** readCidr with the problem as one sentence (the policy's wording). */
+export function parseCidr(s: string): CidrResult {
+  const r = readCidr(s);
+  if ('cidr' in r) return r;
+  switch (r.problem) {
+    case 'address':
+      return { error: `"${r.addrText}" is not an IPv4 or IPv6 address` };
+    case 'prefix':
+      return { error: `prefix length "${r.lenText}" must be an integer from 0 to ${r.max}` };
+    case 'host-bits':
+      return { error: `${r.text} has host bits set; did you mean ${formatCidr(r.network)}?` };
   }
-  return { cidr: { family: addr.family, bytes: masked, prefixLen } };
 }
 
 export function formatCidr(c: Cidr): string {
@@ -130,7 +161,7 @@ export function formatCidr(c: Cidr): string {
 }
 
 /** True when the first `len` bits of a and b agree. */
-function samePrefix(a: Uint8Array, b: Uint8Array, len: number): boolean {
+export function samePrefix(a: Uint8Array, b: Uint8Array, len: number): boolean {
   for (let bit = 0; bit < len; bit += 8) {
     const n = Math.min(8, len - bit);
     const mask = (0xff << (8 - n)) & 0xff;

@@ -12,7 +12,7 @@ import {
   parseIp,
   parseIpv6,
   unmapIpv4,
-} from '../../../src/domain/enforce/policy/ip-address.ts';
+} from '../../../src/domain/net/ip.ts';
 
 const canonical6 = (s: string): string => new SocketAddress({ address: s, family: 'ipv6' }).address;
 
