@@ -28,7 +28,7 @@ export interface Health {
   readonly detail?: string;
 }
 
-/** The program manager, as the API needs it (src/agent/api-wiring.ts adapts ProgramManager). */
+/** The program manager, as the API needs it (the agent adapts ProgramManager to it). */
 export interface ProgramsApi {
   list(): readonly unknown[];
   /** Throws HttpError 404 for an unknown id. */
