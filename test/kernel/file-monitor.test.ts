@@ -11,7 +11,7 @@ import type { RingMonitor } from '../../src/agent/monitors/ring-monitor.ts';
 import { BootClock } from '../../src/domain/clock.ts';
 import { AT_FDCWD } from '../../src/domain/events/file.ts';
 import type { BpfEvent, ChmodEvent, OpenEvent, RenameEvent, UnlinkEvent } from '../../src/domain/events.ts';
-import { PATH_MAX } from '../../src/domain/layout/process.ts';
+import { PATH_MAX } from '../../src/domain/layout/header.ts';
 import { Kernel, nativeBridge } from '../../src/ebpf/index.ts';
 import { openDatabase } from '../../src/store/database.ts';
 import { kernelSkip } from '../support/kernel-gate.ts';

@@ -16,7 +16,7 @@ import {
   DNS_PORT,
   DNS_TYPE_ID,
 } from '../../src/domain/layout/dns.ts';
-import { HEADER } from '../../src/domain/layout/process.ts';
+import { HEADER } from '../../src/domain/layout/header.ts';
 import { ipv4, message, TYPE } from '../support/dns-wire.ts';
 
 const H = HEADER.fields;

@@ -18,7 +18,7 @@ import {
   DROP_TYPE_ID,
   IFNAMSIZ,
 } from '../../src/domain/layout/drop.ts';
-import { HEADER } from '../../src/domain/layout/process.ts';
+import { HEADER } from '../../src/domain/layout/header.ts';
 
 const H = HEADER.fields;
 const D = DROP.fields;

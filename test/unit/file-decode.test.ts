@@ -22,7 +22,7 @@ import {
   RENAME,
   UNLINK,
 } from '../../src/domain/layout/file.ts';
-import { HEADER, PATH_MAX } from '../../src/domain/layout/process.ts';
+import { HEADER, PATH_MAX } from '../../src/domain/layout/header.ts';
 import type { Field, StructLayout } from '../../src/domain/layout/struct.ts';
 
 const H = HEADER.fields;

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { BootClock } from '../../src/domain/clock.ts';
 import { decodeNetRecord, type NetDecodeResult } from '../../src/domain/decode/net.ts';
 import { EVENT_TYPES, type NetEvent } from '../../src/domain/events.ts';
+import { HEADER } from '../../src/domain/layout/header.ts';
 import {
   ADDR_LEN,
   AF_INET,
@@ -24,7 +25,6 @@ import {
   TCP_EVENT,
   TCP_STATES,
 } from '../../src/domain/layout/net.ts';
-import { HEADER } from '../../src/domain/layout/process.ts';
 import { formatNetAddr, isIpv4Mapped } from '../../src/domain/net-addr.ts';
 
 const H = HEADER.fields;

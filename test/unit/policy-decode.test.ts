@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { BootClock } from '../../src/domain/clock.ts';
 import { decodePolicyRecord } from '../../src/domain/decode/policy.ts';
 import { createDecoder } from '../../src/domain/decode/registry.ts';
+import { HEADER } from '../../src/domain/layout/header.ts';
 import { AF_INET, AF_INET6 } from '../../src/domain/layout/net.ts';
 import {
   POLICY,
@@ -15,7 +16,6 @@ import {
   POLICY_REASON_RATE_LIMIT,
   PolicyEventTypeId,
 } from '../../src/domain/layout/policy.ts';
-import { HEADER } from '../../src/domain/layout/process.ts';
 
 const H = HEADER.fields;
 const F = POLICY.fields;

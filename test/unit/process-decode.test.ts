@@ -6,17 +6,15 @@ import { BootClock } from '../../src/domain/clock.ts';
 import { readCString, readStringList } from '../../src/domain/decode/cstring.ts';
 import { type DecodeResult, decodeProcessRecord } from '../../src/domain/decode/process.ts';
 import { EVENT_TYPES } from '../../src/domain/events.ts';
+import { COMM_LEN, HEADER, PATH_MAX } from '../../src/domain/layout/header.ts';
 import {
   ARGS_MAX,
-  COMM_LEN,
   EventTypeId,
   EXEC,
   EXEC_ARGS_TRUNCATED,
   EXEC_FILENAME_TRUNCATED,
   EXIT,
   FORK,
-  HEADER,
-  PATH_MAX,
   PROCESS_LAYOUTS,
 } from '../../src/domain/layout/process.ts';
 import { layout } from '../../src/domain/layout/struct.ts';

@@ -3,7 +3,7 @@ import type { BootClock } from '../clock.ts';
 import { dnsRcodeName, dnsTypeName, parseDnsMessage } from '../dns-message.ts';
 import type { DnsEvent } from '../events/dns.ts';
 import { DNS, DNS_EGRESS, DNS_PORT, DNS_TYPE_ID } from '../layout/dns.ts';
-import { HEADER } from '../layout/process.ts';
+import { HEADER } from '../layout/header.ts';
 import { decodeHeader, headerTypeId } from './header.ts';
 import { formatIp } from './ip.ts';
 

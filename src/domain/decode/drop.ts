@@ -12,7 +12,7 @@ import {
   DROP_TYPE_ID,
   IFNAMSIZ,
 } from '../layout/drop.ts';
-import { HEADER } from '../layout/process.ts';
+import { HEADER } from '../layout/header.ts';
 import { readCString } from './cstring.ts';
 import { decodeHeader, headerTypeId } from './header.ts';
 import { formatIp } from './ip.ts';

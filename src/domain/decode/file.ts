@@ -24,7 +24,7 @@ import {
   RENAME,
   UNLINK,
 } from '../layout/file.ts';
-import { COMM_LEN, HEADER } from '../layout/process.ts';
+import { COMM_LEN, HEADER } from '../layout/header.ts';
 import type { Field } from '../layout/struct.ts';
 import { decodeHeader, headerTypeId, u64 } from './header.ts';
 import { PLAIN_STRINGS, type StringReader } from './string-cache.ts';

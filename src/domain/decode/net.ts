@@ -1,6 +1,7 @@
 /** Decodes network monitor records (TCP transitions, connect, UDP sends) into events. */
 import type { BootClock } from '../clock.ts';
 import type { NetDirection, NetEndpoints, NetEvent, NetProtocol } from '../events/net.ts';
+import { HEADER } from '../layout/header.ts';
 import {
   IPPROTO_TCP,
   IPPROTO_UDP,
@@ -15,7 +16,6 @@ import {
   TCP_EVENT,
   TCP_STATES,
 } from '../layout/net.ts';
-import { HEADER } from '../layout/process.ts';
 import { formatNetAddr } from '../net-addr.ts';
 import { decodeHeader, headerTypeId, u64 } from './header.ts';
 

@@ -1,6 +1,7 @@
 /** Decodes enforcement decision records (bw_policy_event) from every enforcing program. */
 import type { BootClock } from '../clock.ts';
 import type { PolicyAction, PolicyEvent, PolicyEventType, PolicyReason } from '../events/policy.ts';
+import { HEADER } from '../layout/header.ts';
 import { AF_INET, AF_INET6 } from '../layout/net.ts';
 import {
   POLICY,
@@ -13,7 +14,6 @@ import {
   POLICY_REASON_SYN_GUARD,
   PolicyEventTypeId,
 } from '../layout/policy.ts';
-import { HEADER } from '../layout/process.ts';
 import { readCString } from './cstring.ts';
 import { decodeHeader, headerTypeId, u64 } from './header.ts';
 import { formatIp } from './ip.ts';

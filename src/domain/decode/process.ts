@@ -1,6 +1,7 @@
 /** Decodes process monitor records (exec, fork, exit) into events. */
 import type { BootClock } from '../clock.ts';
 import type { BpfEvent } from '../events.ts';
+import { HEADER } from '../layout/header.ts';
 import {
   EventTypeId,
   EXEC,
@@ -8,7 +9,6 @@ import {
   EXEC_FILENAME_TRUNCATED,
   EXIT,
   FORK,
-  HEADER,
 } from '../layout/process.ts';
 import { decodeWaitStatus } from '../wait-status.ts';
 import { readCString, readStringList } from './cstring.ts';

@@ -1,5 +1,5 @@
 /** Layout of the DNS monitor's record (bpf/include/dns.h). */
-import { HEADER } from './process.ts';
+import { HEADER } from './header.ts';
 import { layout } from './struct.ts';
 
 export const DNS_TYPE_ID = 40; // BW_EV_DNS

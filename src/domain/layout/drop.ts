@@ -1,5 +1,5 @@
 /** Layout of the packet drop monitor's record (bpf/include/drop.h). */
-import { HEADER } from './process.ts';
+import { HEADER } from './header.ts';
 import { layout } from './struct.ts';
 
 export const DROP_TYPE_ID = 30; // BW_EV_DROP

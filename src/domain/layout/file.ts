@@ -1,5 +1,5 @@
 /** Layouts of the file monitor's records and filter map values (bpf/include/file.h). */
-import { HEADER, PATH_MAX } from './process.ts';
+import { HEADER, PATH_MAX } from './header.ts';
 import { layout } from './struct.ts';
 
 /** Event type numbers (enum bw_event_type). */

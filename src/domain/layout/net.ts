@@ -1,5 +1,5 @@
 /** Layouts of the network monitor's records (bpf/include/net.h). */
-import { HEADER } from './process.ts';
+import { HEADER } from './header.ts';
 import { layout } from './struct.ts';
 
 /** Event type numbers (enum bw_event_type). */

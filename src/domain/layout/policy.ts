@@ -1,5 +1,5 @@
 /** Layout of enforcement decision records (bpf/include/policy.h), one for every enforcing program. */
-import { HEADER, PATH_MAX } from './process.ts';
+import { HEADER, PATH_MAX } from './header.ts';
 import { layout } from './struct.ts';
 
 /** Event type numbers (enum bw_event_type). */

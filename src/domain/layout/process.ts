@@ -1,8 +1,7 @@
-/** Layouts of the process monitor's records (bpf/include/events.h). */
+/** Layouts of the process monitor's records (bpf/include/process.h). */
+import { HEADER, PATH_MAX } from './header.ts';
 import { layout } from './struct.ts';
 
-export const COMM_LEN = 16;
-export const PATH_MAX = 256;
 export const ARGS_MAX = 1024;
 
 /** Event type numbers (enum bw_event_type). */
@@ -10,18 +9,6 @@ export const EventTypeId = { exec: 1, fork: 2, exit: 3 } as const;
 
 export const EXEC_ARGS_TRUNCATED = 0x1;
 export const EXEC_FILENAME_TRUNCATED = 0x2;
-
-export const HEADER = layout('bw_event_header', [
-  ['ktime_ns', 8],
-  ['type', 4],
-  ['pid', 4],
-  ['tid', 4],
-  ['ppid', 4],
-  ['uid', 4],
-  ['gid', 4],
-  ['cgroup_id', 8],
-  ['comm', COMM_LEN, 1],
-]);
 
 export const EXEC = layout('bw_exec_event', [
   ['hdr', HEADER.size, 8],
