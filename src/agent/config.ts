@@ -12,6 +12,7 @@ import { type LoadOptions, loadLayers } from '../config/load.ts';
 import { type Resolution, resolveLayers } from '../config/resolve.ts';
 import { parseDurationMs } from '../domain/time-spec.ts';
 import { EnforcementConfigSchema } from '../enforce/config.ts';
+import { processDefinition } from '../families/process/monitor.ts';
 import { DEFAULT_DB_PATH, DEFAULT_RUNTIME_DIR } from '../host/paths.ts';
 import { ManagerConfigSchema } from '../manager/config.ts';
 import { ConfigError } from './config-error.ts';
@@ -21,7 +22,6 @@ import { dropDefinition } from './monitors/drop-monitor.ts';
 import { fileDefinition } from './monitors/file-monitor.ts';
 import { netDefinition } from './monitors/net-monitor.ts';
 import { policyDefinition } from './monitors/policy-monitor.ts';
-import { processDefinition } from './monitors/process-monitor.ts';
 
 export const ConfigSchema = z
   .object({

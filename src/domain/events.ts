@@ -3,6 +3,14 @@
  * clock time. Pure data. One file per monitor family under ./events/; this
  * file unites them (one line per family in each list below).
  */
+
+import {
+  type ExecEvent,
+  type ExitEvent,
+  type ForkEvent,
+  PROCESS_EVENT_TYPES,
+  type ProcessEvent,
+} from '../families/process/events.ts';
 import { DNS_EVENT_TYPES, type DnsAnswerEvent, type DnsEvent, type DnsQueryEvent } from './events/dns.ts';
 import { DROP_EVENT_TYPES, type DropEvent } from './events/drop.ts';
 import {
@@ -29,13 +37,6 @@ import {
   type PolicyExecEvent,
   type PolicyFirewallEvent,
 } from './events/policy.ts';
-import {
-  type ExecEvent,
-  type ExitEvent,
-  type ForkEvent,
-  PROCESS_EVENT_TYPES,
-  type ProcessEvent,
-} from './events/process.ts';
 
 export type { EventBase } from './event-base.ts';
 export type {

@@ -7,6 +7,7 @@
  */
 
 import type { DatabaseSync } from 'node:sqlite';
+import { PROCESS_TABLE } from '../families/process/table.ts';
 import { ALERTS_SCHEMA_SQL, RULE_COST_DDL } from './alerts-schema.ts';
 import { FIREWALL_DDL } from './firewall-schema.ts';
 import { MANAGER_DDL } from './manager-schema.ts';
@@ -18,7 +19,6 @@ import { COMMON_COLUMNS, type EventTable } from './tables/event-table.ts';
 import { FILE_TABLE } from './tables/file.ts';
 import { NET_TABLE } from './tables/net.ts';
 import { POLICY_TABLE } from './tables/policy.ts';
-import { PROCESS_TABLE } from './tables/process.ts';
 
 export interface Migration {
   readonly version: number;

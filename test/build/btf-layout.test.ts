@@ -13,9 +13,9 @@ import { FILE_LAYOUTS } from '../../src/domain/layout/file.ts';
 import { NET_LAYOUTS } from '../../src/domain/layout/net.ts';
 import { POLICY_LAYOUTS } from '../../src/domain/layout/policy.ts';
 import { EGRESS_MAP_LAYOUTS, EXEC_MAP_LAYOUTS } from '../../src/domain/layout/policy-rules.ts';
-import { PROCESS_LAYOUTS } from '../../src/domain/layout/process.ts';
 import type { StructLayout } from '../../src/domain/layout/struct.ts';
 import { BpfObjectSpec } from '../../src/ebpf/index.ts';
+import { PROCESS_LAYOUTS } from '../../src/families/process/layout.ts';
 import { bpfObjectPath } from '../../src/host/paths.ts';
 
 const OBJECTS: readonly { object: string; layouts: readonly StructLayout[] }[] = [

@@ -3,6 +3,8 @@
  * the same decoder can run where the records are consumed: in the agent's
  * main thread or in the store worker.
  */
+
+import { decodeProcessRecord } from '../../families/process/decode.ts';
 import type { BootClock } from '../clock.ts';
 import { DnsEchoFilter } from '../dns-echo.ts';
 import { DnsQueryLinker } from '../dns-link.ts';
@@ -13,7 +15,6 @@ import { decodeDropRecord } from './drop.ts';
 import { decodeFileRecord } from './file.ts';
 import { decodeNetRecord } from './net.ts';
 import { decodePolicyRecord } from './policy.ts';
-import { decodeProcessRecord } from './process.ts';
 import { cachedStrings } from './string-cache.ts';
 
 /** Decodes one record at [off, off+size) of a batch; null skips it silently. */

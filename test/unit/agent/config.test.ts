@@ -8,7 +8,7 @@ import {
   resolveConfig as resolveLayered,
 } from '../../../src/agent/config.ts';
 import { AgentError } from '../../../src/agent/errors.ts';
-import { processDefinition } from '../../../src/agent/monitors/process-monitor.ts';
+import { processDefinition } from '../../../src/families/process/monitor.ts';
 import { DEFAULT_DB_PATH, DEFAULT_RUNTIME_DIR } from '../../../src/host/paths.ts';
 import { tempDir } from '../store/fixtures.ts';
 

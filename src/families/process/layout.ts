@@ -1,6 +1,6 @@
 /** Layouts of the process monitor's records (bpf/include/process.h). */
-import { HEADER, PATH_MAX } from './header.ts';
-import { layout } from './struct.ts';
+import { HEADER, PATH_MAX } from '../../domain/layout/header.ts';
+import { layout } from '../../domain/layout/struct.ts';
 
 export const ARGS_MAX = 1024;
 

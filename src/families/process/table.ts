@@ -10,7 +10,7 @@ import {
   num,
   numOrNull,
   str,
-} from './event-table.ts';
+} from '../../store/tables/event-table.ts';
 
 const NAME = 'process_events';
 

@@ -1,5 +1,5 @@
 /** Process events: exec, fork, exit. */
-import type { EventBase } from '../event-base.ts';
+import type { EventBase } from '../../domain/event-base.ts';
 
 export const PROCESS_EVENT_TYPES = ['exec', 'fork', 'exit'] as const;
 

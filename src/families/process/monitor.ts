@@ -1,16 +1,16 @@
 /** Process monitor: exec, fork and exit from raw scheduler tracepoints. */
 import { z } from 'zod';
-import type { BootClock } from '../../domain/clock.ts';
-import { EventTypeId } from '../../domain/layout/process.ts';
 import {
   attachOverrides,
   checkWakeup,
   type RingDelivery,
   ringDelivery,
   ringMonitorFields,
-} from './config-schema.ts';
-import { defineMonitor } from './definition.ts';
-import { RingMonitor, type RingMonitorDeps } from './ring-monitor.ts';
+} from '../../agent/monitors/config-schema.ts';
+import { defineMonitor } from '../../agent/monitors/definition.ts';
+import { RingMonitor, type RingMonitorDeps } from '../../agent/monitors/ring-monitor.ts';
+import type { BootClock } from '../../domain/clock.ts';
+import { EventTypeId } from './layout.ts';
 
 export interface ProcessMonitorOptions extends RingDelivery {
   readonly clock: BootClock;

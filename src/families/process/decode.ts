@@ -1,18 +1,11 @@
 /** Decodes process monitor records (exec, fork, exit) into events. */
-import type { BootClock } from '../clock.ts';
-import type { BpfEvent } from '../events.ts';
-import { HEADER } from '../layout/header.ts';
-import {
-  EventTypeId,
-  EXEC,
-  EXEC_ARGS_TRUNCATED,
-  EXEC_FILENAME_TRUNCATED,
-  EXIT,
-  FORK,
-} from '../layout/process.ts';
-import { decodeWaitStatus } from '../wait-status.ts';
-import { readCString, readStringList } from './cstring.ts';
-import { decodeHeader, u64 } from './header.ts';
+import type { BootClock } from '../../domain/clock.ts';
+import { readCString, readStringList } from '../../domain/decode/cstring.ts';
+import { decodeHeader, u64 } from '../../domain/decode/header.ts';
+import type { BpfEvent } from '../../domain/events.ts';
+import { HEADER } from '../../domain/layout/header.ts';
+import { EventTypeId, EXEC, EXEC_ARGS_TRUNCATED, EXEC_FILENAME_TRUNCATED, EXIT, FORK } from './layout.ts';
+import { decodeWaitStatus } from './wait-status.ts';
 
 const H = HEADER.fields;
 const E = EXEC.fields;
