@@ -5,6 +5,14 @@
  */
 
 import {
+  type ChmodEvent,
+  FILE_EVENT_TYPES,
+  type FileEvent,
+  type OpenEvent,
+  type RenameEvent,
+  type UnlinkEvent,
+} from '../families/file/events.ts';
+import {
   type ExecEvent,
   type ExitEvent,
   type ForkEvent,
@@ -13,14 +21,6 @@ import {
 } from '../families/process/events.ts';
 import { DNS_EVENT_TYPES, type DnsAnswerEvent, type DnsEvent, type DnsQueryEvent } from './events/dns.ts';
 import { DROP_EVENT_TYPES, type DropEvent } from './events/drop.ts';
-import {
-  type ChmodEvent,
-  FILE_EVENT_TYPES,
-  type FileEvent,
-  type OpenEvent,
-  type RenameEvent,
-  type UnlinkEvent,
-} from './events/file.ts';
 import {
   type ConnectEvent,
   NET_EVENT_TYPES,

@@ -7,6 +7,7 @@
  */
 
 import type { DatabaseSync } from 'node:sqlite';
+import { FILE_TABLE } from '../families/file/table.ts';
 import { PROCESS_TABLE } from '../families/process/table.ts';
 import { ALERTS_SCHEMA_SQL, RULE_COST_DDL } from './alerts-schema.ts';
 import { FIREWALL_DDL } from './firewall-schema.ts';
@@ -16,7 +17,6 @@ import { StoreError, sqliteMessage } from './store-error.ts';
 import { DNS_TABLE } from './tables/dns.ts';
 import { DROP_TABLE } from './tables/drop.ts';
 import { COMMON_COLUMNS, type EventTable } from './tables/event-table.ts';
-import { FILE_TABLE } from './tables/file.ts';
 import { NET_TABLE } from './tables/net.ts';
 import { POLICY_TABLE } from './tables/policy.ts';
 

@@ -1,10 +1,10 @@
 /** Every monitor the agent knows, one line per family. */
 
+import { fileDefinition } from '../../families/file/monitor.ts';
 import { processDefinition } from '../../families/process/monitor.ts';
 import type { MonitorDefinition } from './definition.ts';
 import { dnsDefinition } from './dns-monitor.ts';
 import { dropDefinition } from './drop-monitor.ts';
-import { fileDefinition } from './file-monitor.ts';
 import { netDefinition } from './net-monitor.ts';
 import { policyDefinition } from './policy-monitor.ts';
 

@@ -3,9 +3,10 @@
  * direction the connection was opened, then what the event adds (bytes and
  * duration at close, the call's result). Pure.
  */
+
+import { resultText } from '../../families/file/details.ts';
 import type { StoredEvent } from '../../store/event-query.ts';
 import { formatDuration } from './duration.ts';
-import { resultText } from './file-details.ts';
 
 type StoredNet = Extract<
   StoredEvent,

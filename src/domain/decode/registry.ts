@@ -4,6 +4,7 @@
  * main thread or in the store worker.
  */
 
+import { decodeFileRecord } from '../../families/file/decode.ts';
 import { decodeProcessRecord } from '../../families/process/decode.ts';
 import type { BootClock } from '../clock.ts';
 import { DnsEchoFilter } from '../dns-echo.ts';
@@ -12,7 +13,6 @@ import type { DropReasonNames } from '../drop-reasons.ts';
 import type { BpfEvent } from '../events.ts';
 import { decodeDnsRecord } from './dns.ts';
 import { decodeDropRecord } from './drop.ts';
-import { decodeFileRecord } from './file.ts';
 import { decodeNetRecord } from './net.ts';
 import { decodePolicyRecord } from './policy.ts';
 import { cachedStrings } from './string-cache.ts';

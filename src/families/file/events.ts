@@ -3,7 +3,7 @@
  * caller made it, with its result: paths are as passed (relative ones are
  * relative to `dirfd`, or to the cwd when dirfd is AT_FDCWD), never resolved.
  */
-import type { EventBase } from '../event-base.ts';
+import type { EventBase } from '../../domain/event-base.ts';
 
 export const FILE_EVENT_TYPES = ['open', 'unlink', 'rename', 'chmod'] as const;
 

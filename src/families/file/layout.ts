@@ -1,6 +1,6 @@
 /** Layouts of the file monitor's records and filter map values (bpf/include/file.h). */
-import { HEADER, PATH_MAX } from './header.ts';
-import { layout } from './struct.ts';
+import { HEADER, PATH_MAX } from '../../domain/layout/header.ts';
+import { layout } from '../../domain/layout/struct.ts';
 
 /** Event type numbers (enum bw_event_type). */
 export const FileEventTypeId = { open: 10, unlink: 11, rename: 12, chmod: 13 } as const;

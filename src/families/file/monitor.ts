@@ -6,24 +6,24 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { BootClock } from '../../domain/clock.ts';
+import { AgentError } from '../../agent/errors.ts';
 import {
-  encodeFileConfig,
-  encodeFilePrefix,
-  pathPrefixesProblems,
-  pathPrefixProblem,
-} from '../../domain/file-filter.ts';
-import { FILE_CONFIG, FILE_PREFIX, FILE_PREFIX_MAX, FileEventTypeId } from '../../domain/layout/file.ts';
+  checkWakeup,
+  type RingDelivery,
+  ringDelivery,
+  ringMonitorFields,
+} from '../../agent/monitors/config-schema.ts';
+import { defineMonitor } from '../../agent/monitors/definition.ts';
+import { type Exclusion, exclusionEntries, selfExclusion } from '../../agent/monitors/exclusion.ts';
+import { RingMonitor, type RingMonitorDeps } from '../../agent/monitors/ring-monitor.ts';
+import type { BootClock } from '../../domain/clock.ts';
 import { type BpfObject, type BpfObjectSpec, bytes, sumPerCpu, u32, u64, u64n } from '../../ebpf/index.ts';
 import { TRACEFS } from '../../host/paths.ts';
-import { AgentError } from '../errors.ts';
-import { checkWakeup, type RingDelivery, ringDelivery, ringMonitorFields } from './config-schema.ts';
-import { defineMonitor } from './definition.ts';
-import { type Exclusion, exclusionEntries, selfExclusion } from './exclusion.ts';
-import { RingMonitor, type RingMonitorDeps } from './ring-monitor.ts';
+import { encodeFileConfig, encodeFilePrefix, pathPrefixesProblems, pathPrefixProblem } from './filter.ts';
+import { FILE_CONFIG, FILE_PREFIX, FILE_PREFIX_MAX, FileEventTypeId } from './layout.ts';
 
 /** Sizes of the filter maps in bpf/file.bpf.c. */
-export { MAX_EXCLUDED_PIDS } from './exclusion.ts';
+export { MAX_EXCLUDED_PIDS } from '../../agent/monitors/exclusion.ts';
 export const MAX_CGROUPS = 256;
 
 /** excludePids: their calls are never reported; excludeChildrenOf: their children's. */

@@ -3,7 +3,11 @@
  * sends each record only up to the end of its last path, so a record may be
  * shorter than its struct: the last path is read up to the record's end.
  */
-import type { BootClock } from '../clock.ts';
+import type { BootClock } from '../../domain/clock.ts';
+import { decodeHeader, headerTypeId, u64 } from '../../domain/decode/header.ts';
+import { PLAIN_STRINGS, type StringReader } from '../../domain/decode/string-cache.ts';
+import { COMM_LEN, HEADER } from '../../domain/layout/header.ts';
+import type { Field } from '../../domain/layout/struct.ts';
 import type {
   ChmodSyscall,
   FileEvent,
@@ -11,7 +15,7 @@ import type {
   OpenSyscall,
   RenameSyscall,
   UnlinkSyscall,
-} from '../events/file.ts';
+} from './events.ts';
 import {
   CHMOD,
   FILE_NEWPATH_TRUNCATED,
@@ -23,11 +27,7 @@ import {
   OPEN,
   RENAME,
   UNLINK,
-} from '../layout/file.ts';
-import { COMM_LEN, HEADER } from '../layout/header.ts';
-import type { Field } from '../layout/struct.ts';
-import { decodeHeader, headerTypeId, u64 } from './header.ts';
-import { PLAIN_STRINGS, type StringReader } from './string-cache.ts';
+} from './layout.ts';
 
 export type FileDecodeResult = FileEvent | { readonly error: string };
 

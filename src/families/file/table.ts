@@ -1,5 +1,5 @@
 /** file_events: open, unlink, rename and chmod calls with their results. */
-import type { ChmodSyscall, OpenSyscall, RenameSyscall, UnlinkSyscall } from '../../domain/events/file.ts';
+
 import { FILE_EVENT_TYPES } from '../../domain/events.ts';
 import {
   bool,
@@ -10,7 +10,8 @@ import {
   num,
   numOrNull,
   str,
-} from './event-table.ts';
+} from '../../store/tables/event-table.ts';
+import type { ChmodSyscall, OpenSyscall, RenameSyscall, UnlinkSyscall } from './events.ts';
 
 const NAME = 'file_events';
 

@@ -3,7 +3,7 @@
  * kernel compares the path as the caller passed it, byte for byte), and the
  * counts that switch the prefix and cgroup filters on. Pure.
  */
-import { FILE_CONFIG, FILE_PREFIX, FILE_PREFIX_LEN, FILE_PREFIX_MAX } from './layout/file.ts';
+import { FILE_CONFIG, FILE_PREFIX, FILE_PREFIX_LEN, FILE_PREFIX_MAX } from './layout.ts';
 
 const utf8 = new TextEncoder();
 
