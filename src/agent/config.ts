@@ -13,6 +13,7 @@ import { type Resolution, resolveLayers } from '../config/resolve.ts';
 import { parseDurationMs } from '../domain/time-spec.ts';
 import { EnforcementConfigSchema } from '../enforce/config.ts';
 import { fileDefinition } from '../families/file/monitor.ts';
+import { netDefinition } from '../families/net/monitor.ts';
 import { processDefinition } from '../families/process/monitor.ts';
 import { DEFAULT_DB_PATH, DEFAULT_RUNTIME_DIR } from '../host/paths.ts';
 import { ManagerConfigSchema } from '../manager/config.ts';
@@ -20,7 +21,6 @@ import { ConfigError } from './config-error.ts';
 import { AlertsConfigSchema, RulesConfigSchema } from './detection/config.ts';
 import { dnsDefinition } from './monitors/dns-monitor.ts';
 import { dropDefinition } from './monitors/drop-monitor.ts';
-import { netDefinition } from './monitors/net-monitor.ts';
 import { policyDefinition } from './monitors/policy-monitor.ts';
 
 export const ConfigSchema = z

@@ -13,6 +13,15 @@ import {
   type UnlinkEvent,
 } from '../families/file/events.ts';
 import {
+  type ConnectEvent,
+  NET_EVENT_TYPES,
+  type NetEvent,
+  type TcpAcceptEvent,
+  type TcpCloseEvent,
+  type TcpConnectEvent,
+  type UdpSendEvent,
+} from '../families/net/events.ts';
+import {
   type ExecEvent,
   type ExitEvent,
   type ForkEvent,
@@ -21,15 +30,6 @@ import {
 } from '../families/process/events.ts';
 import { DNS_EVENT_TYPES, type DnsAnswerEvent, type DnsEvent, type DnsQueryEvent } from './events/dns.ts';
 import { DROP_EVENT_TYPES, type DropEvent } from './events/drop.ts';
-import {
-  type ConnectEvent,
-  NET_EVENT_TYPES,
-  type NetEvent,
-  type TcpAcceptEvent,
-  type TcpCloseEvent,
-  type TcpConnectEvent,
-  type UdpSendEvent,
-} from './events/net.ts';
 import {
   POLICY_EVENT_TYPES,
   type PolicyEgressEvent,

@@ -8,6 +8,7 @@
 
 import type { DatabaseSync } from 'node:sqlite';
 import { FILE_TABLE } from '../families/file/table.ts';
+import { NET_TABLE } from '../families/net/table.ts';
 import { PROCESS_TABLE } from '../families/process/table.ts';
 import { ALERTS_SCHEMA_SQL, RULE_COST_DDL } from './alerts-schema.ts';
 import { FIREWALL_DDL } from './firewall-schema.ts';
@@ -17,7 +18,6 @@ import { StoreError, sqliteMessage } from './store-error.ts';
 import { DNS_TABLE } from './tables/dns.ts';
 import { DROP_TABLE } from './tables/drop.ts';
 import { COMMON_COLUMNS, type EventTable } from './tables/event-table.ts';
-import { NET_TABLE } from './tables/net.ts';
 import { POLICY_TABLE } from './tables/policy.ts';
 
 export interface Migration {

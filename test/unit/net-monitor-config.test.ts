@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseConfig } from '../../src/agent/config.ts';
-import { NET_MAX_EXCLUDED_PIDS, netDefinition, netMonitor } from '../../src/agent/monitors/net-monitor.ts';
 import { BootClock } from '../../src/domain/clock.ts';
 import { Kernel, type NativeBridge } from '../../src/ebpf/index.ts';
+import { NET_MAX_EXCLUDED_PIDS, netDefinition, netMonitor } from '../../src/families/net/monitor.ts';
 
 test('config: defaults, and what is refused', () => {
   assert.deepEqual(netDefinition.config.parse(undefined), {

@@ -6,7 +6,6 @@ import { BootClock } from '../../src/domain/clock.ts';
 import { decodePolicyRecord } from '../../src/domain/decode/policy.ts';
 import { createDecoder } from '../../src/domain/decode/registry.ts';
 import { HEADER } from '../../src/domain/layout/header.ts';
-import { AF_INET, AF_INET6 } from '../../src/domain/layout/net.ts';
 import {
   POLICY,
   POLICY_AUDITED,
@@ -16,6 +15,7 @@ import {
   POLICY_REASON_RATE_LIMIT,
   PolicyEventTypeId,
 } from '../../src/domain/layout/policy.ts';
+import { AF_INET, AF_INET6 } from '../../src/families/net/layout.ts';
 
 const H = HEADER.fields;
 const F = POLICY.fields;

@@ -1,8 +1,9 @@
 /** Decodes enforcement decision records (bw_policy_event) from every enforcing program. */
+
+import { AF_INET, AF_INET6 } from '../../families/net/layout.ts';
 import type { BootClock } from '../clock.ts';
 import type { PolicyAction, PolicyEvent, PolicyEventType, PolicyReason } from '../events/policy.ts';
 import { HEADER } from '../layout/header.ts';
-import { AF_INET, AF_INET6 } from '../layout/net.ts';
 import {
   POLICY,
   POLICY_AUDITED,

@@ -5,6 +5,7 @@
  */
 
 import { decodeFileRecord } from '../../families/file/decode.ts';
+import { decodeNetRecord } from '../../families/net/decode.ts';
 import { decodeProcessRecord } from '../../families/process/decode.ts';
 import type { BootClock } from '../clock.ts';
 import { DnsEchoFilter } from '../dns-echo.ts';
@@ -13,7 +14,6 @@ import type { DropReasonNames } from '../drop-reasons.ts';
 import type { BpfEvent } from '../events.ts';
 import { decodeDnsRecord } from './dns.ts';
 import { decodeDropRecord } from './drop.ts';
-import { decodeNetRecord } from './net.ts';
 import { decodePolicyRecord } from './policy.ts';
 import { cachedStrings } from './string-cache.ts';
 

@@ -1,6 +1,5 @@
 /** net_events: TCP connections established and closed, connect attempts, UDP sends. */
 
-import type { NetDirection, NetEndpoints, NetProtocol } from '../../domain/events/net.ts';
 import { NET_EVENT_TYPES } from '../../domain/events.ts';
 import {
   bool,
@@ -12,7 +11,8 @@ import {
   numOrNull,
   type Row,
   str,
-} from './event-table.ts';
+} from '../../store/tables/event-table.ts';
+import type { NetDirection, NetEndpoints, NetProtocol } from './events.ts';
 
 const NAME = 'net_events';
 

@@ -4,19 +4,24 @@
  * The agent's own traffic is excluded in the kernel by thread group id.
  */
 import { z } from 'zod';
-import type { BootClock } from '../../domain/clock.ts';
-import { NetEventTypeId } from '../../domain/layout/net.ts';
-import type { BpfObject } from '../../ebpf/index.ts';
-import { checkWakeup, type RingDelivery, ringDelivery, ringMonitorFields } from './config-schema.ts';
-import { defineMonitor } from './definition.ts';
+import {
+  checkWakeup,
+  type RingDelivery,
+  ringDelivery,
+  ringMonitorFields,
+} from '../../agent/monitors/config-schema.ts';
+import { defineMonitor } from '../../agent/monitors/definition.ts';
 import {
   type Exclusion,
   exclusionEntries,
   MAX_EXCLUDED_PIDS,
   selfExclusion,
   writeExclusion,
-} from './exclusion.ts';
-import { RingMonitor, type RingMonitorDeps } from './ring-monitor.ts';
+} from '../../agent/monitors/exclusion.ts';
+import { RingMonitor, type RingMonitorDeps } from '../../agent/monitors/ring-monitor.ts';
+import type { BootClock } from '../../domain/clock.ts';
+import type { BpfObject } from '../../ebpf/index.ts';
+import { NetEventTypeId } from './layout.ts';
 
 /** Size of net_exclude_pids in bpf/net.bpf.c. */
 export const NET_MAX_EXCLUDED_PIDS = MAX_EXCLUDED_PIDS;

@@ -4,9 +4,9 @@
  * duration at close, the call's result). Pure.
  */
 
-import { resultText } from '../../families/file/details.ts';
+import { formatDuration } from '../../cli/format/duration.ts';
 import type { StoredEvent } from '../../store/event-query.ts';
-import { formatDuration } from './duration.ts';
+import { resultText } from '../file/details.ts';
 
 type StoredNet = Extract<
   StoredEvent,

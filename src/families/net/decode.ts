@@ -1,7 +1,9 @@
 /** Decodes network monitor records (TCP transitions, connect, UDP sends) into events. */
-import type { BootClock } from '../clock.ts';
-import type { NetDirection, NetEndpoints, NetEvent, NetProtocol } from '../events/net.ts';
-import { HEADER } from '../layout/header.ts';
+import type { BootClock } from '../../domain/clock.ts';
+import { decodeHeader, headerTypeId, u64 } from '../../domain/decode/header.ts';
+import { HEADER } from '../../domain/layout/header.ts';
+import { formatNetAddr } from '../../domain/net-addr.ts';
+import type { NetDirection, NetEndpoints, NetEvent, NetProtocol } from './events.ts';
 import {
   IPPROTO_TCP,
   IPPROTO_UDP,
@@ -15,9 +17,7 @@ import {
   SOCKADDR_EVENT,
   TCP_EVENT,
   TCP_STATES,
-} from '../layout/net.ts';
-import { formatNetAddr } from '../net-addr.ts';
-import { decodeHeader, headerTypeId, u64 } from './header.ts';
+} from './layout.ts';
 
 const T = TCP_EVENT.fields;
 const S = SOCKADDR_EVENT.fields;

@@ -1,5 +1,5 @@
 /** Network events: TCP connections established and closed, connect attempts, UDP sends. */
-import type { EventBase } from '../event-base.ts';
+import type { EventBase } from '../../domain/event-base.ts';
 
 export const NET_EVENT_TYPES = ['tcp_connect', 'tcp_accept', 'tcp_close', 'connect', 'udp_send'] as const;
 

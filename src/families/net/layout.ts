@@ -1,6 +1,6 @@
 /** Layouts of the network monitor's records (bpf/include/net.h). */
-import { HEADER } from './header.ts';
-import { layout } from './struct.ts';
+import { HEADER } from '../../domain/layout/header.ts';
+import { layout } from '../../domain/layout/struct.ts';
 
 /** Event type numbers (enum bw_event_type). */
 export const NetEventTypeId = {
