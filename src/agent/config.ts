@@ -12,6 +12,7 @@ import { type LoadOptions, loadLayers } from '../config/load.ts';
 import { type Resolution, resolveLayers } from '../config/resolve.ts';
 import { parseDurationMs } from '../domain/time-spec.ts';
 import { EnforcementConfigSchema } from '../enforce/config.ts';
+import { dropDefinition } from '../families/drop/monitor.ts';
 import { fileDefinition } from '../families/file/monitor.ts';
 import { netDefinition } from '../families/net/monitor.ts';
 import { processDefinition } from '../families/process/monitor.ts';
@@ -20,7 +21,6 @@ import { ManagerConfigSchema } from '../manager/config.ts';
 import { ConfigError } from './config-error.ts';
 import { AlertsConfigSchema, RulesConfigSchema } from './detection/config.ts';
 import { dnsDefinition } from './monitors/dns-monitor.ts';
-import { dropDefinition } from './monitors/drop-monitor.ts';
 import { policyDefinition } from './monitors/policy-monitor.ts';
 
 export const ConfigSchema = z

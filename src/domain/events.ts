@@ -4,6 +4,7 @@
  * file unites them (one line per family in each list below).
  */
 
+import { DROP_EVENT_TYPES, type DropEvent } from '../families/drop/events.ts';
 import {
   type ChmodEvent,
   FILE_EVENT_TYPES,
@@ -29,7 +30,6 @@ import {
   type ProcessEvent,
 } from '../families/process/events.ts';
 import { DNS_EVENT_TYPES, type DnsAnswerEvent, type DnsEvent, type DnsQueryEvent } from './events/dns.ts';
-import { DROP_EVENT_TYPES, type DropEvent } from './events/drop.ts';
 import {
   POLICY_EVENT_TYPES,
   type PolicyEgressEvent,

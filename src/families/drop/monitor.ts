@@ -1,13 +1,23 @@
 /** Packet drop monitor: skb:kfree_skb with the kernel's drop reason, rate-limited in the kernel. */
 import { z } from 'zod';
+import {
+  checkWakeup,
+  type RingDelivery,
+  ringDelivery,
+  ringMonitorFields,
+} from '../../agent/monitors/config-schema.ts';
+import { defineMonitor } from '../../agent/monitors/definition.ts';
+import {
+  type Exclusion,
+  exclusionEntries,
+  selfExclusion,
+  writeExclusion,
+} from '../../agent/monitors/exclusion.ts';
+import { RingMonitor, type RingMonitorDeps } from '../../agent/monitors/ring-monitor.ts';
 import type { BootClock } from '../../domain/clock.ts';
-import { dropReasonNames } from '../../domain/drop-reasons.ts';
-import { DROP_CTR_SUPPRESSED, DROP_TYPE_ID } from '../../domain/layout/drop.ts';
 import { type BpfObject, sumPerCpu, u32, u64n } from '../../ebpf/index.ts';
-import { checkWakeup, type RingDelivery, ringDelivery, ringMonitorFields } from './config-schema.ts';
-import { defineMonitor } from './definition.ts';
-import { type Exclusion, exclusionEntries, selfExclusion, writeExclusion } from './exclusion.ts';
-import { RingMonitor, type RingMonitorDeps } from './ring-monitor.ts';
+import { DROP_CTR_SUPPRESSED, DROP_TYPE_ID } from './layout.ts';
+import { dropReasonNames } from './reasons.ts';
 
 export interface DropMonitorOptions extends RingDelivery, Exclusion {
   readonly clock: BootClock;

@@ -9,7 +9,7 @@ import {
   numOrNull,
   str,
   strOrNull,
-} from './event-table.ts';
+} from '../../store/tables/event-table.ts';
 
 const NAME = 'drop_events';
 

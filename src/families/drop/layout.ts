@@ -1,6 +1,6 @@
 /** Layout of the packet drop monitor's record (bpf/include/drop.h). */
-import { HEADER } from './header.ts';
-import { layout } from './struct.ts';
+import { HEADER } from '../../domain/layout/header.ts';
+import { layout } from '../../domain/layout/struct.ts';
 
 export const DROP_TYPE_ID = 30; // BW_EV_DROP
 export const IFNAMSIZ = 16;

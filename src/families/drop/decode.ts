@@ -1,7 +1,10 @@
 /** Decodes packet drop records into events; reason names are injected (from kernel BTF). */
-import type { BootClock } from '../clock.ts';
-import { type DropReasonNames, dropReasonName } from '../drop-reasons.ts';
-import type { DropEvent } from '../events/drop.ts';
+import type { BootClock } from '../../domain/clock.ts';
+import { readCString } from '../../domain/decode/cstring.ts';
+import { decodeHeader, headerTypeId } from '../../domain/decode/header.ts';
+import { formatIp } from '../../domain/decode/ip.ts';
+import { HEADER } from '../../domain/layout/header.ts';
+import type { DropEvent } from './events.ts';
 import {
   DROP,
   DROP_DEV,
@@ -11,11 +14,8 @@ import {
   DROP_PORTS,
   DROP_TYPE_ID,
   IFNAMSIZ,
-} from '../layout/drop.ts';
-import { HEADER } from '../layout/header.ts';
-import { readCString } from './cstring.ts';
-import { decodeHeader, headerTypeId } from './header.ts';
-import { formatIp } from './ip.ts';
+} from './layout.ts';
+import { type DropReasonNames, dropReasonName } from './reasons.ts';
 
 const D = DROP.fields;
 

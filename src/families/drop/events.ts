@@ -1,5 +1,5 @@
 /** Packet drop events: an skb the kernel freed as dropped, with its reason. */
-import type { EventBase } from '../event-base.ts';
+import type { EventBase } from '../../domain/event-base.ts';
 
 export const DROP_EVENT_TYPES = ['drop'] as const;
 
