@@ -12,6 +12,7 @@ import { type LoadOptions, loadLayers } from '../config/load.ts';
 import { type Resolution, resolveLayers } from '../config/resolve.ts';
 import { parseDurationMs } from '../domain/time-spec.ts';
 import { EnforcementConfigSchema } from '../enforce/config.ts';
+import { dnsDefinition } from '../families/dns/monitor.ts';
 import { dropDefinition } from '../families/drop/monitor.ts';
 import { fileDefinition } from '../families/file/monitor.ts';
 import { netDefinition } from '../families/net/monitor.ts';
@@ -20,7 +21,6 @@ import { DEFAULT_DB_PATH, DEFAULT_RUNTIME_DIR } from '../host/paths.ts';
 import { ManagerConfigSchema } from '../manager/config.ts';
 import { ConfigError } from './config-error.ts';
 import { AlertsConfigSchema, RulesConfigSchema } from './detection/config.ts';
-import { dnsDefinition } from './monitors/dns-monitor.ts';
 import { policyDefinition } from './monitors/policy-monitor.ts';
 
 export const ConfigSchema = z

@@ -4,6 +4,12 @@
  * file unites them (one line per family in each list below).
  */
 
+import {
+  DNS_EVENT_TYPES,
+  type DnsAnswerEvent,
+  type DnsEvent,
+  type DnsQueryEvent,
+} from '../families/dns/events.ts';
 import { DROP_EVENT_TYPES, type DropEvent } from '../families/drop/events.ts';
 import {
   type ChmodEvent,
@@ -29,7 +35,6 @@ import {
   PROCESS_EVENT_TYPES,
   type ProcessEvent,
 } from '../families/process/events.ts';
-import { DNS_EVENT_TYPES, type DnsAnswerEvent, type DnsEvent, type DnsQueryEvent } from './events/dns.ts';
 import {
   POLICY_EVENT_TYPES,
   type PolicyEgressEvent,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dnsDefinition } from '../../src/agent/monitors/dns-monitor.ts';
+import { dnsDefinition } from '../../src/families/dns/monitor.ts';
 import { cgroup2MountIn } from '../../src/host/cgroup.ts';
 
 test('config: defaults, an optional cgroup path, unknown keys refused', () => {

@@ -5,11 +5,11 @@
  */
 
 import { constants } from 'node:os';
+import { dnsDetails } from '../../families/dns/details.ts';
 import { dropDetails } from '../../families/drop/details.ts';
 import { fileDetails } from '../../families/file/details.ts';
 import { netDetails } from '../../families/net/details.ts';
 import type { StoredEvent } from '../../store/event-query.ts';
-import { dnsDetails } from './dns-details.ts';
 import { formatDuration } from './duration.ts';
 import { policyDetails } from './policy-details.ts';
 

@@ -4,16 +4,16 @@
  * main thread or in the store worker.
  */
 
+import { decodeDnsRecord } from '../../families/dns/decode.ts';
+import { DnsEchoFilter } from '../../families/dns/echo.ts';
+import { DnsQueryLinker } from '../../families/dns/link.ts';
 import { decodeDropRecord } from '../../families/drop/decode.ts';
 import type { DropReasonNames } from '../../families/drop/reasons.ts';
 import { decodeFileRecord } from '../../families/file/decode.ts';
 import { decodeNetRecord } from '../../families/net/decode.ts';
 import { decodeProcessRecord } from '../../families/process/decode.ts';
 import type { BootClock } from '../clock.ts';
-import { DnsEchoFilter } from '../dns-echo.ts';
-import { DnsQueryLinker } from '../dns-link.ts';
 import type { BpfEvent } from '../events.ts';
-import { decodeDnsRecord } from './dns.ts';
 import { decodePolicyRecord } from './policy.ts';
 import { cachedStrings } from './string-cache.ts';
 

@@ -1,10 +1,10 @@
 /** Every event table, one line per monitor family. */
 import type { EventType } from '../../domain/events.ts';
+import { DNS_TABLE } from '../../families/dns/table.ts';
 import { DROP_TABLE } from '../../families/drop/table.ts';
 import { FILE_TABLE } from '../../families/file/table.ts';
 import { NET_TABLE } from '../../families/net/table.ts';
 import { PROCESS_TABLE } from '../../families/process/table.ts';
-import { DNS_TABLE } from './dns.ts';
 import type { EventTable, TypeMapping } from './event-table.ts';
 import { POLICY_TABLE } from './policy.ts';
 

@@ -6,7 +6,7 @@
  * number of times, and it never throws; what could not be read is left out
  * and `complete` says so. Pure.
  */
-import { formatIpv4, formatIpv6 } from './decode/ip.ts';
+import { formatIpv4, formatIpv6 } from '../../domain/decode/ip.ts';
 
 export interface DnsHeader {
   readonly id: number;

@@ -5,14 +5,19 @@
 import { closeSync, openSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
+import { AgentError } from '../../agent/errors.ts';
+import {
+  checkWakeup,
+  type RingDelivery,
+  ringDelivery,
+  ringMonitorFields,
+} from '../../agent/monitors/config-schema.ts';
+import { defineMonitor } from '../../agent/monitors/definition.ts';
+import { RingMonitor, type RingMonitorDeps } from '../../agent/monitors/ring-monitor.ts';
 import type { BootClock } from '../../domain/clock.ts';
-import { DNS_TYPE_ID } from '../../domain/layout/dns.ts';
 import type { BpfObject, Link } from '../../ebpf/index.ts';
 import { cgroup2Root } from '../../host/cgroup.ts';
-import { AgentError } from '../errors.ts';
-import { checkWakeup, type RingDelivery, ringDelivery, ringMonitorFields } from './config-schema.ts';
-import { defineMonitor } from './definition.ts';
-import { RingMonitor, type RingMonitorDeps } from './ring-monitor.ts';
+import { DNS_TYPE_ID } from './layout.ts';
 
 export interface DnsMonitorOptions extends RingDelivery {
   readonly clock: BootClock;

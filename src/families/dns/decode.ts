@@ -1,11 +1,11 @@
 /** Decodes DNS monitor records (a UDP datagram to or from port 53) into query and answer events. */
-import type { BootClock } from '../clock.ts';
-import { dnsRcodeName, dnsTypeName, parseDnsMessage } from '../dns-message.ts';
-import type { DnsEvent } from '../events/dns.ts';
-import { DNS, DNS_EGRESS, DNS_PORT, DNS_TYPE_ID } from '../layout/dns.ts';
-import { HEADER } from '../layout/header.ts';
-import { decodeHeader, headerTypeId } from './header.ts';
-import { formatIp } from './ip.ts';
+import type { BootClock } from '../../domain/clock.ts';
+import { decodeHeader, headerTypeId } from '../../domain/decode/header.ts';
+import { formatIp } from '../../domain/decode/ip.ts';
+import { HEADER } from '../../domain/layout/header.ts';
+import type { DnsEvent } from './events.ts';
+import { DNS, DNS_EGRESS, DNS_PORT, DNS_TYPE_ID } from './layout.ts';
+import { dnsRcodeName, dnsTypeName, parseDnsMessage } from './message.ts';
 
 const F = DNS.fields;
 

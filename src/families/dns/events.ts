@@ -1,5 +1,5 @@
 /** DNS events: queries and answers seen on the host (UDP port 53). */
-import type { EventBase } from '../event-base.ts';
+import type { EventBase } from '../../domain/event-base.ts';
 
 export const DNS_EVENT_TYPES = ['dns_query', 'dns_answer'] as const;
 

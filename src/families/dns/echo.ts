@@ -8,7 +8,7 @@
  * arrival (retransmissions are distinct), for a short while only, and the
  * table is bounded. Pure: time is passed in.
  */
-import { DNS } from './layout/dns.ts';
+import { DNS } from './layout.ts';
 
 export interface DnsEchoOptions {
   /** Departures remembered at most. */

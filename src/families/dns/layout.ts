@@ -1,6 +1,6 @@
 /** Layout of the DNS monitor's record (bpf/include/dns.h). */
-import { HEADER } from './header.ts';
-import { layout } from './struct.ts';
+import { HEADER } from '../../domain/layout/header.ts';
+import { layout } from '../../domain/layout/struct.ts';
 
 export const DNS_TYPE_ID = 40; // BW_EV_DNS
 export const DNS_PAYLOAD_MAX = 512;

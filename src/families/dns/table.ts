@@ -1,6 +1,5 @@
 /** dns_events: DNS queries and answers seen on the host. */
 import type { SQLOutputValue } from 'node:sqlite';
-import type { DnsAnswer } from '../../domain/events/dns.ts';
 import { DNS_EVENT_TYPES } from '../../domain/events.ts';
 import {
   bool,
@@ -11,7 +10,8 @@ import {
   num,
   numOrNull,
   str,
-} from './event-table.ts';
+} from '../../store/tables/event-table.ts';
+import type { DnsAnswer } from './events.ts';
 
 const NAME = 'dns_events';
 
