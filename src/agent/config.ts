@@ -16,12 +16,12 @@ import { dnsDefinition } from '../families/dns/monitor.ts';
 import { dropDefinition } from '../families/drop/monitor.ts';
 import { fileDefinition } from '../families/file/monitor.ts';
 import { netDefinition } from '../families/net/monitor.ts';
+import { policyDefinition } from '../families/policy/monitor.ts';
 import { processDefinition } from '../families/process/monitor.ts';
 import { DEFAULT_DB_PATH, DEFAULT_RUNTIME_DIR } from '../host/paths.ts';
 import { ManagerConfigSchema } from '../manager/config.ts';
 import { ConfigError } from './config-error.ts';
 import { AlertsConfigSchema, RulesConfigSchema } from './detection/config.ts';
-import { policyDefinition } from './monitors/policy-monitor.ts';
 
 export const ConfigSchema = z
   .object({

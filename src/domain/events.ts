@@ -29,19 +29,19 @@ import {
   type UdpSendEvent,
 } from '../families/net/events.ts';
 import {
+  POLICY_EVENT_TYPES,
+  type PolicyEgressEvent,
+  type PolicyEvent,
+  type PolicyExecEvent,
+  type PolicyFirewallEvent,
+} from '../families/policy/events.ts';
+import {
   type ExecEvent,
   type ExitEvent,
   type ForkEvent,
   PROCESS_EVENT_TYPES,
   type ProcessEvent,
 } from '../families/process/events.ts';
-import {
-  POLICY_EVENT_TYPES,
-  type PolicyEgressEvent,
-  type PolicyEvent,
-  type PolicyExecEvent,
-  type PolicyFirewallEvent,
-} from './events/policy.ts';
 
 export type { EventBase } from './event-base.ts';
 export type {

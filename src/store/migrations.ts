@@ -11,6 +11,7 @@ import { DNS_TABLE } from '../families/dns/table.ts';
 import { DROP_TABLE } from '../families/drop/table.ts';
 import { FILE_TABLE } from '../families/file/table.ts';
 import { NET_TABLE } from '../families/net/table.ts';
+import { POLICY_TABLE } from '../families/policy/table.ts';
 import { PROCESS_TABLE } from '../families/process/table.ts';
 import { ALERTS_SCHEMA_SQL, RULE_COST_DDL } from './alerts-schema.ts';
 import { FIREWALL_DDL } from './firewall-schema.ts';
@@ -18,7 +19,6 @@ import { MANAGER_DDL } from './manager-schema.ts';
 import { POLICY_RULES_API_SOURCE_DDL, POLICY_RULES_DDL } from './policy-schema.ts';
 import { StoreError, sqliteMessage } from './store-error.ts';
 import { COMMON_COLUMNS, type EventTable } from './tables/event-table.ts';
-import { POLICY_TABLE } from './tables/policy.ts';
 
 export interface Migration {
   readonly version: number;

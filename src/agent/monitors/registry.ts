@@ -4,9 +4,9 @@ import { dnsDefinition } from '../../families/dns/monitor.ts';
 import { dropDefinition } from '../../families/drop/monitor.ts';
 import { fileDefinition } from '../../families/file/monitor.ts';
 import { netDefinition } from '../../families/net/monitor.ts';
+import { policyDefinition } from '../../families/policy/monitor.ts';
 import { processDefinition } from '../../families/process/monitor.ts';
 import type { MonitorDefinition } from './definition.ts';
-import { policyDefinition } from './policy-monitor.ts';
 
 export const MONITOR_DEFINITIONS: readonly MonitorDefinition[] = [
   processDefinition,

@@ -9,9 +9,9 @@ import { dnsDetails } from '../../families/dns/details.ts';
 import { dropDetails } from '../../families/drop/details.ts';
 import { fileDetails } from '../../families/file/details.ts';
 import { netDetails } from '../../families/net/details.ts';
+import { policyDetails } from '../../families/policy/details.ts';
 import type { StoredEvent } from '../../store/event-query.ts';
 import { formatDuration } from './duration.ts';
-import { policyDetails } from './policy-details.ts';
 
 export { formatDuration } from './duration.ts';
 

@@ -11,10 +11,10 @@ import { decodeDropRecord } from '../../families/drop/decode.ts';
 import type { DropReasonNames } from '../../families/drop/reasons.ts';
 import { decodeFileRecord } from '../../families/file/decode.ts';
 import { decodeNetRecord } from '../../families/net/decode.ts';
+import { decodePolicyRecord } from '../../families/policy/decode.ts';
 import { decodeProcessRecord } from '../../families/process/decode.ts';
 import type { BootClock } from '../clock.ts';
 import type { BpfEvent } from '../events.ts';
-import { decodePolicyRecord } from './policy.ts';
 import { cachedStrings } from './string-cache.ts';
 
 /** Decodes one record at [off, off+size) of a batch; null skips it silently. */

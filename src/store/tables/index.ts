@@ -4,9 +4,9 @@ import { DNS_TABLE } from '../../families/dns/table.ts';
 import { DROP_TABLE } from '../../families/drop/table.ts';
 import { FILE_TABLE } from '../../families/file/table.ts';
 import { NET_TABLE } from '../../families/net/table.ts';
+import { POLICY_TABLE } from '../../families/policy/table.ts';
 import { PROCESS_TABLE } from '../../families/process/table.ts';
 import type { EventTable, TypeMapping } from './event-table.ts';
-import { POLICY_TABLE } from './policy.ts';
 
 export const EVENT_TABLES: readonly EventTable[] = [
   PROCESS_TABLE,

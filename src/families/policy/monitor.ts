@@ -8,10 +8,11 @@
  */
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { defineMonitor } from '../../agent/monitors/definition.ts';
+import type { EventSink, Monitor, MonitorStatus, RawBatchSink } from '../../agent/monitors/monitor.ts';
 import type { BootClock } from '../../domain/clock.ts';
 import { createDecoder, type DecoderSpec } from '../../domain/decode/registry.ts';
 import type { BpfEvent } from '../../domain/events.ts';
-import { PolicyEventTypeId } from '../../domain/layout/policy.ts';
 import {
   BpfMap,
   forEachRecord,
@@ -24,8 +25,7 @@ import {
 import { DEFAULT_ENFORCE_PIN_ROOT, eventsPinPath } from '../../enforce/component.ts';
 import { enforcePinRoot } from '../../enforce/pin-root.ts';
 import { PinnedMap } from '../../enforce/policy/pinned-map.ts';
-import { defineMonitor } from './definition.ts';
-import type { EventSink, Monitor, MonitorStatus, RawBatchSink } from './monitor.ts';
+import { PolicyEventTypeId } from './layout.ts';
 
 /** The components that pin a ring of policy records. */
 export const POLICY_COMPONENTS = ['firewall', 'egress', 'exec'] as const;

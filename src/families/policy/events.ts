@@ -4,7 +4,7 @@
  * dropped or logged. One shape for all three (one kernel record layout);
  * fields a kind has no use for are null.
  */
-import type { EventBase } from '../event-base.ts';
+import type { EventBase } from '../../domain/event-base.ts';
 
 export const POLICY_EVENT_TYPES = ['policy_egress', 'policy_exec', 'policy_firewall'] as const;
 export type PolicyEventType = (typeof POLICY_EVENT_TYPES)[number];

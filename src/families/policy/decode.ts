@@ -1,9 +1,12 @@
 /** Decodes enforcement decision records (bw_policy_event) from every enforcing program. */
 
-import { AF_INET, AF_INET6 } from '../../families/net/layout.ts';
-import type { BootClock } from '../clock.ts';
-import type { PolicyAction, PolicyEvent, PolicyEventType, PolicyReason } from '../events/policy.ts';
-import { HEADER } from '../layout/header.ts';
+import type { BootClock } from '../../domain/clock.ts';
+import { readCString } from '../../domain/decode/cstring.ts';
+import { decodeHeader, headerTypeId, u64 } from '../../domain/decode/header.ts';
+import { formatIp } from '../../domain/decode/ip.ts';
+import { HEADER } from '../../domain/layout/header.ts';
+import { AF_INET, AF_INET6 } from '../net/layout.ts';
+import type { PolicyAction, PolicyEvent, PolicyEventType, PolicyReason } from './events.ts';
 import {
   POLICY,
   POLICY_AUDITED,
@@ -14,10 +17,7 @@ import {
   POLICY_REASON_RULE,
   POLICY_REASON_SYN_GUARD,
   PolicyEventTypeId,
-} from '../layout/policy.ts';
-import { readCString } from './cstring.ts';
-import { decodeHeader, headerTypeId, u64 } from './header.ts';
-import { formatIp } from './ip.ts';
+} from './layout.ts';
 
 const F = POLICY.fields;
 

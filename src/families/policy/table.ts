@@ -1,6 +1,5 @@
 /** policy_events: enforcement decisions (egress, exec, firewall). */
 import type { SQLInputValue, SQLOutputValue } from 'node:sqlite';
-import type { PolicyAction, PolicyEvent, PolicyReason } from '../../domain/events/policy.ts';
 import { POLICY_EVENT_TYPES } from '../../domain/events.ts';
 import {
   commonColumnsSql,
@@ -11,7 +10,8 @@ import {
   numOrNull,
   type Row,
   strOrNull,
-} from './event-table.ts';
+} from '../../store/tables/event-table.ts';
+import type { PolicyAction, PolicyEvent, PolicyReason } from './events.ts';
 
 const NAME = 'policy_events';
 

@@ -1,6 +1,6 @@
 /** Layout of enforcement decision records (bpf/include/policy.h), one for every enforcing program. */
-import { HEADER, PATH_MAX } from './header.ts';
-import { layout } from './struct.ts';
+import { HEADER, PATH_MAX } from '../../domain/layout/header.ts';
+import { layout } from '../../domain/layout/struct.ts';
 
 /** Event type numbers (enum bw_event_type). */
 export const PolicyEventTypeId = { policy_egress: 50, policy_exec: 51, policy_firewall: 52 } as const;
