@@ -4,10 +4,10 @@
  */
 import { mkdirSync } from 'node:fs';
 import { BootClock } from '../domain/clock.ts';
-import type { DecoderSpec } from '../domain/decode/registry.ts';
 import { Kernel, nativeBridge } from '../ebpf/index.ts';
 import { ExecVerifier } from '../enforce/exec/exec-verifier.ts';
 import { enforcePinRoot } from '../enforce/pin-root.ts';
+import type { DecoderSpec } from '../families/decoder.ts';
 import { ensureMounts } from '../host/mounts.ts';
 import { reconcileAtStart } from '../manager/startup.ts';
 import { openDatabase } from '../store/database.ts';
@@ -85,7 +85,7 @@ export class Agent {
 
     const clock = new BootClock(kernel.bootOffsetNs());
     const log = this.#io.log;
-    const created = createMonitors(
+    const created = await createMonitors(
       this.#config,
       {
         bridge,

@@ -12,12 +12,7 @@ import { type LoadOptions, loadLayers } from '../config/load.ts';
 import { type Resolution, resolveLayers } from '../config/resolve.ts';
 import { parseDurationMs } from '../domain/time-spec.ts';
 import { EnforcementConfigSchema } from '../enforce/config.ts';
-import { dnsDefinition } from '../families/dns/monitor.ts';
-import { dropDefinition } from '../families/drop/monitor.ts';
-import { fileDefinition } from '../families/file/monitor.ts';
-import { netDefinition } from '../families/net/monitor.ts';
-import { policyDefinition } from '../families/policy/monitor.ts';
-import { processDefinition } from '../families/process/monitor.ts';
+import { MonitorsConfigSchema } from '../families/monitor-config.ts';
 import { DEFAULT_DB_PATH, DEFAULT_RUNTIME_DIR } from '../host/paths.ts';
 import { ManagerConfigSchema } from '../manager/config.ts';
 import { ConfigError } from './config-error.ts';
@@ -27,18 +22,8 @@ export const ConfigSchema = z
   .object({
     database: z.string().min(1).default(DEFAULT_DB_PATH),
     runtimeDir: z.string().min(1).default(DEFAULT_RUNTIME_DIR),
-    // One line per monitor family; each owns its schema (see monitors/registry.ts).
-    monitors: z
-      .object({
-        process: processDefinition.config,
-        drop: dropDefinition.config,
-        dns: dnsDefinition.config,
-        file: fileDefinition.config,
-        net: netDefinition.config,
-        policy: policyDefinition.config,
-      })
-      .strict()
-      .prefault({}),
+    // One key per event family, each with its family's schema (src/families/).
+    monitors: MonitorsConfigSchema,
     store: z
       .object({
         flushIntervalMs: z.number().int().min(10).max(10_000).default(25),

@@ -4,6 +4,9 @@
  * MIGRATIONS; a migration that creates an event table names it in
  * `eventTables` and the `events` view is rebuilt over all of them (as it is
  * for one that sets `eventsView`, when the view's columns change).
+ * An event family's table (its DDL) is in its folder, src/families/<name>/
+ * table.ts; the migration that created it is history, so this list is kept
+ * by hand, never derived from the family list.
  */
 
 import type { DatabaseSync } from 'node:sqlite';

@@ -2,7 +2,7 @@
  * The decoders' record layouts must match the C structs as compiled: this
  * reads each struct from the BPF object's BTF and compares every member's
  * offset and size, and the struct size. Moving a field in events.h without
- * updating src/domain/layout/ fails here.
+ * updating its layout.ts (src/families/<name>/) fails here.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';

@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { BootClock } from '../../src/domain/clock.ts';
-import type { BpfEvent, DnsAnswerEvent, DnsEvent, DnsQueryEvent } from '../../src/domain/events.ts';
 import { HEADER } from '../../src/domain/layout/header.ts';
-import { type DnsDecodeResult, decodeDnsRecord } from '../../src/families/dns/decode.ts';
+import { type DnsDecodeResult, decodeDnsRecord, linkingDnsDecoder } from '../../src/families/dns/decode.ts';
 import { DnsEchoFilter } from '../../src/families/dns/echo.ts';
+import type { DnsAnswerEvent, DnsEvent, DnsQueryEvent } from '../../src/families/dns/events.ts';
 import {
   DNS,
   DNS_EGRESS,
@@ -16,7 +16,7 @@ import {
   DNS_TYPE_ID,
 } from '../../src/families/dns/layout.ts';
 import { DnsQueryLinker } from '../../src/families/dns/link.ts';
-import { linkingDnsDecoder } from '../../src/families/dns/monitor.ts';
+import type { BpfEvent } from '../../src/families/events.ts';
 import { ipv4, message, TYPE } from '../support/dns-wire.ts';
 
 const H = HEADER.fields;

@@ -4,9 +4,9 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { BootClock } from '../../src/domain/clock.ts';
 import { formatIpv6 } from '../../src/domain/decode/ip.ts';
-import type { DropEvent } from '../../src/domain/events.ts';
 import { HEADER } from '../../src/domain/layout/header.ts';
 import { type DropDecodeResult, decodeDropRecord } from '../../src/families/drop/decode.ts';
+import type { DropEvent } from '../../src/families/drop/events.ts';
 import {
   DROP,
   DROP_CTR_SUPPRESSED,

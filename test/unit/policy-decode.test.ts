@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { BootClock } from '../../src/domain/clock.ts';
-import { createDecoder } from '../../src/domain/decode/registry.ts';
 import { HEADER } from '../../src/domain/layout/header.ts';
+import { createDecoder } from '../../src/families/decoder.ts';
 import { AF_INET, AF_INET6 } from '../../src/families/net/layout.ts';
 import { decodePolicyRecord } from '../../src/families/policy/decode.ts';
 import {

@@ -4,9 +4,9 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { BootClock } from '../../src/domain/clock.ts';
 import { readCString, readStringList } from '../../src/domain/decode/cstring.ts';
-import { EVENT_TYPES } from '../../src/domain/events.ts';
 import { COMM_LEN, HEADER, PATH_MAX } from '../../src/domain/layout/header.ts';
 import { layout } from '../../src/domain/layout/struct.ts';
+import { EVENT_TYPES } from '../../src/families/events.ts';
 import { type DecodeResult, decodeProcessRecord } from '../../src/families/process/decode.ts';
 import {
   ARGS_MAX,

@@ -1,5 +1,5 @@
 /** Messages between the agent's main thread and its store worker. */
-import type { DecoderSpec } from '../../domain/decode/registry.ts';
+import type { DecoderSpec } from '../../families/decoder.ts';
 import type { Config } from '../config.ts';
 import type { LatencySummary, RetentionCounts, StoreHistograms } from '../store-backend/backend.ts';
 

@@ -24,7 +24,6 @@ import {
   slotsAt,
   type VerifyRequest,
 } from '../../domain/enforce/policy/exec-verify.ts';
-import type { BpfEvent } from '../../domain/events.ts';
 import {
   EXEC_VERIFIER,
   POLICY_MAX_RULES,
@@ -34,6 +33,7 @@ import {
   RULE_DENY,
 } from '../../domain/layout/policy-rules.ts';
 import { forEachRecord, type NativeBridge, type RawMap, RingBuffer } from '../../ebpf/index.ts';
+import type { BpfEvent } from '../../families/events.ts';
 import { decodePolicyRecord } from '../../families/policy/decode.ts';
 import { POLICY, POLICY_AUDITED, POLICY_DENIED } from '../../families/policy/layout.ts';
 import { PinnedPolicyObject } from '../policy/pinned-object.ts';

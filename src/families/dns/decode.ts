@@ -3,13 +3,46 @@ import type { BootClock } from '../../domain/clock.ts';
 import { decodeHeader, headerTypeId } from '../../domain/decode/header.ts';
 import { formatIp } from '../../domain/decode/ip.ts';
 import { HEADER } from '../../domain/layout/header.ts';
+import type { DecoderSpecOf, RecordDecoder } from '../family.ts';
+import { DnsEchoFilter } from './echo.ts';
 import type { DnsEvent } from './events.ts';
 import { DNS, DNS_EGRESS, DNS_PORT, DNS_TYPE_ID } from './layout.ts';
+import { DnsQueryLinker } from './link.ts';
 import { dnsRcodeName, dnsTypeName, parseDnsMessage } from './message.ts';
 
 const F = DNS.fields;
 
 export type DnsDecodeResult = DnsEvent | { readonly error: string };
+
+export type DnsDecoderSpec = DecoderSpecOf<'dns'>;
+
+export function dnsDecoder(_spec: DnsDecoderSpec, clock: BootClock): RecordDecoder<DnsEvent> {
+  return linkingDnsDecoder(clock, new DnsQueryLinker());
+}
+
+/**
+ * Decoder that also links DNS answers to the pid of their query, and skips
+ * the arrival of a datagram already reported leaving a local socket (DNS
+ * between network namespaces of this host: one record per datagram).
+ */
+export function linkingDnsDecoder(
+  clock: BootClock,
+  linker: DnsQueryLinker,
+  echoes: DnsEchoFilter = new DnsEchoFilter(),
+): RecordDecoder<DnsEvent> {
+  return (bytes, view, off, size) => {
+    const e = decodeDnsRecord(bytes, view, off, size, clock);
+    if ('error' in e) return e;
+    if (e.direction === 'egress') echoes.departed(bytes, off, e.ktimeNs);
+    else if (echoes.isEcho(bytes, off, e.ktimeNs)) return null;
+    if (e.type === 'dns_query') {
+      // Only egress knows the sender: ingress queries (this host serving DNS) have no pid.
+      if (e.direction === 'egress' && e.pid > 0) linker.query(e.dnsId, e.clientPort, e.pid, e.ktimeNs);
+      return e;
+    }
+    return { ...e, queryPid: linker.answer(e.dnsId, e.clientPort, e.ktimeNs) };
+  };
+}
 
 /** Decodes one record at [off, off+size). Malformed records give an error, never a throw; a
  * datagram that is not readable DNS still gives an event (name '', truncated). */

@@ -1,7 +1,8 @@
 /** DETAILS of DNS queries and answers: name, type, server, result. Pure. */
-import type { StoredEvent } from '../../store/event-query.ts';
+import type { Stored } from '../../store/tables/event-table.ts';
+import type { DnsEvent } from './events.ts';
 
-type StoredDns = Extract<StoredEvent, { type: 'dns_query' | 'dns_answer' }>;
+type StoredDns = Stored<DnsEvent>;
 
 /** Answers shown before "…(+n)". */
 const MAX_SHOWN = 4;

@@ -4,19 +4,16 @@
  */
 import { closeSync, openSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { z } from 'zod';
 import { AgentError } from '../../agent/errors.ts';
-import {
-  checkWakeup,
-  type RingDelivery,
-  ringDelivery,
-  ringMonitorFields,
-} from '../../agent/monitors/config-schema.ts';
-import { defineMonitor } from '../../agent/monitors/definition.ts';
+import { type RingDelivery, ringDelivery } from '../../agent/monitors/config-schema.ts';
+import type { MonitorContext } from '../../agent/monitors/definition.ts';
+import type { Monitor } from '../../agent/monitors/monitor.ts';
 import { RingMonitor, type RingMonitorDeps } from '../../agent/monitors/ring-monitor.ts';
 import type { BootClock } from '../../domain/clock.ts';
 import type { BpfObject, Link } from '../../ebpf/index.ts';
 import { cgroup2Root } from '../../host/cgroup.ts';
+import type { DnsMonitorConfig } from './config.ts';
+import { dnsDecoder } from './decode.ts';
 import { DNS_TYPE_ID } from './layout.ts';
 
 export interface DnsMonitorOptions extends RingDelivery {
@@ -26,7 +23,7 @@ export interface DnsMonitorOptions extends RingDelivery {
   readonly cgroupPath?: string | undefined;
 }
 
-export { linkingDnsDecoder } from '../../domain/decode/registry.ts';
+const DECODER = { family: 'dns' } as const;
 
 export function dnsMonitor(opts: DnsMonitorOptions, deps: RingMonitorDeps): RingMonitor {
   const root = cgroup2Root();
@@ -45,7 +42,8 @@ export function dnsMonitor(opts: DnsMonitorOptions, deps: RingMonitorDeps): Ring
       wakeupBytes: opts.wakeupBytes,
       pollIntervalMs: opts.pollIntervalMs,
       dropTypes: [DNS_TYPE_ID],
-      decoder: { family: 'dns' },
+      decoder: DECODER,
+      createDecoder: (c) => dnsDecoder(DECODER, c),
       clock: opts.clock,
       configure: (spec) => {
         // At the root every loopback datagram is seen leaving its sender: report it once.
@@ -85,29 +83,18 @@ export function dnsMonitor(opts: DnsMonitorOptions, deps: RingMonitorDeps): Ring
 /** Wake-up batching defaults (measured: see docs/architecture.md, "Event path"). */
 const DELIVERY = { wakeupBytes: 16384, pollIntervalMs: 20 };
 
-export const dnsDefinition = defineMonitor({
-  name: 'dns',
-  config: z
-    .object({
-      ...ringMonitorFields(1 << 20),
-      /** A cgroup v2 directory (absolute, or relative to the cgroup v2 root): only its processes' DNS is seen. Default: the root. */
-      cgroupPath: z.string().min(1).optional(),
-    })
-    .strict()
-    .superRefine(checkWakeup)
-    .prefault({}),
-  create: (cfg, ctx) =>
-    dnsMonitor(
-      {
-        clock: ctx.clock,
-        ringBufferBytes: cfg.ringBufferBytes,
-        ...ringDelivery(cfg, DELIVERY),
-        cgroupPath: cfg.cgroupPath,
-      },
-      {
-        bridge: ctx.bridge,
-        kernel: ctx.kernel,
-        ...(ctx.onDecodeError ? { onDecodeError: ctx.onDecodeError } : {}),
-      },
-    ),
-});
+export function createMonitor(cfg: DnsMonitorConfig, ctx: MonitorContext): Monitor {
+  return dnsMonitor(
+    {
+      clock: ctx.clock,
+      ringBufferBytes: cfg.ringBufferBytes,
+      ...ringDelivery(cfg, DELIVERY),
+      cgroupPath: cfg.cgroupPath,
+    },
+    {
+      bridge: ctx.bridge,
+      kernel: ctx.kernel,
+      ...(ctx.onDecodeError ? { onDecodeError: ctx.onDecodeError } : {}),
+    },
+  );
+}

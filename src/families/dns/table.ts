@@ -1,6 +1,5 @@
 /** dns_events: DNS queries and answers seen on the host. */
 import type { SQLOutputValue } from 'node:sqlite';
-import { DNS_EVENT_TYPES } from '../../domain/events.ts';
 import {
   bool,
   commonColumnsSql,
@@ -12,6 +11,7 @@ import {
   str,
 } from '../../store/tables/event-table.ts';
 import type { DnsAnswer } from './events.ts';
+import { DNS_EVENT_TYPES } from './events.ts';
 
 const NAME = 'dns_events';
 

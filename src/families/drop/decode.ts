@@ -4,6 +4,7 @@ import { readCString } from '../../domain/decode/cstring.ts';
 import { decodeHeader, headerTypeId } from '../../domain/decode/header.ts';
 import { formatIp } from '../../domain/decode/ip.ts';
 import { HEADER } from '../../domain/layout/header.ts';
+import type { DecoderSpecOf, RecordDecoder } from '../family.ts';
 import type { DropEvent } from './events.ts';
 import {
   DROP,
@@ -20,6 +21,16 @@ import { type DropReasonNames, dropReasonName } from './reasons.ts';
 const D = DROP.fields;
 
 export type DropDecodeResult = DropEvent | { readonly error: string };
+
+/** The reason names travel with the spec: the worker has no kernel to read them from. */
+export interface DropDecoderSpec extends DecoderSpecOf<'drop'> {
+  readonly names: DropReasonNames;
+}
+
+export function dropDecoder(spec: DropDecoderSpec, clock: BootClock): RecordDecoder<DropEvent> {
+  const names = spec.names;
+  return (b, v, off, size) => decodeDropRecord(b, v, off, size, clock, names);
+}
 
 /** Kernel address as exact hex, from two u32 halves (no BigInt). */
 function hex64(v: DataView, off: number): string {

@@ -1,7 +1,8 @@
 /** DETAILS of a packet drop: reason, flow, interface, kernel location. Pure. */
-import type { StoredEvent } from '../../store/event-query.ts';
+import type { Stored } from '../../store/tables/event-table.ts';
+import type { DropEvent } from './events.ts';
 
-type StoredDrop = Extract<StoredEvent, { type: 'drop' }>;
+type StoredDrop = Stored<DropEvent>;
 
 const L4_NAMES: Readonly<Record<number, string>> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'icmpv6' };
 

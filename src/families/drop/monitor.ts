@@ -1,21 +1,18 @@
 /** Packet drop monitor: skb:kfree_skb with the kernel's drop reason, rate-limited in the kernel. */
-import { z } from 'zod';
-import {
-  checkWakeup,
-  type RingDelivery,
-  ringDelivery,
-  ringMonitorFields,
-} from '../../agent/monitors/config-schema.ts';
-import { defineMonitor } from '../../agent/monitors/definition.ts';
+import { type RingDelivery, ringDelivery } from '../../agent/monitors/config-schema.ts';
+import type { MonitorContext } from '../../agent/monitors/definition.ts';
 import {
   type Exclusion,
   exclusionEntries,
   selfExclusion,
   writeExclusion,
 } from '../../agent/monitors/exclusion.ts';
+import type { Monitor } from '../../agent/monitors/monitor.ts';
 import { RingMonitor, type RingMonitorDeps } from '../../agent/monitors/ring-monitor.ts';
 import type { BootClock } from '../../domain/clock.ts';
 import { type BpfObject, sumPerCpu, u32, u64n } from '../../ebpf/index.ts';
+import type { DropMonitorConfig } from './config.ts';
+import { dropDecoder } from './decode.ts';
 import { DROP_CTR_SUPPRESSED, DROP_TYPE_ID } from './layout.ts';
 import { dropReasonNames } from './reasons.ts';
 
@@ -60,6 +57,7 @@ export function dropMonitor(opts: DropMonitorOptions, deps: RingMonitorDeps): Ri
     deps.kernel.enumValues('skb_drop_reason'),
     deps.kernel.enumValues('skb_drop_reason_subsys'),
   );
+  const decoder = { family: 'drop', names } as const;
   return new RingMonitor(
     {
       name: 'drop',
@@ -70,7 +68,8 @@ export function dropMonitor(opts: DropMonitorOptions, deps: RingMonitorDeps): Ri
       wakeupBytes: opts.wakeupBytes,
       pollIntervalMs: opts.pollIntervalMs,
       dropTypes: [DROP_TYPE_ID],
-      decoder: { family: 'drop', names },
+      decoder,
+      createDecoder: (c) => dropDecoder(decoder, c),
       clock,
       configure: (spec, kernel) => {
         const b = tokenBucket(opts.maxEventsPerSecond, kernel.possibleCpus());
@@ -89,32 +88,19 @@ export function dropMonitor(opts: DropMonitorOptions, deps: RingMonitorDeps): Ri
 /** Wake-up batching defaults (measured: see docs/architecture.md, "Event path"). */
 const DELIVERY = { wakeupBytes: 16384, pollIntervalMs: 20 };
 
-export const dropDefinition = defineMonitor({
-  name: 'drop',
-  config: z
-    .object({
-      ...ringMonitorFields(1 << 20),
-      /** Drop records per second over all CPUs; the rest are counted as suppressed. 0: no limit. */
-      maxEventsPerSecond: z.number().int().min(0).max(10_000_000).default(1000),
-      /** Never report drops of the agent's own packets (freed while it or its rule runner runs). */
-      excludeSelf: z.boolean().default(true),
-    })
-    .strict()
-    .superRefine(checkWakeup)
-    .prefault({}),
-  create: (cfg, ctx) =>
-    dropMonitor(
-      {
-        clock: ctx.clock,
-        ringBufferBytes: cfg.ringBufferBytes,
-        ...ringDelivery(cfg, DELIVERY),
-        maxEventsPerSecond: cfg.maxEventsPerSecond,
-        ...selfExclusion(cfg.excludeSelf),
-      },
-      {
-        bridge: ctx.bridge,
-        kernel: ctx.kernel,
-        ...(ctx.onDecodeError ? { onDecodeError: ctx.onDecodeError } : {}),
-      },
-    ),
-});
+export function createMonitor(cfg: DropMonitorConfig, ctx: MonitorContext): Monitor {
+  return dropMonitor(
+    {
+      clock: ctx.clock,
+      ringBufferBytes: cfg.ringBufferBytes,
+      ...ringDelivery(cfg, DELIVERY),
+      maxEventsPerSecond: cfg.maxEventsPerSecond,
+      ...selfExclusion(cfg.excludeSelf),
+    },
+    {
+      bridge: ctx.bridge,
+      kernel: ctx.kernel,
+      ...(ctx.onDecodeError ? { onDecodeError: ctx.onDecodeError } : {}),
+    },
+  );
+}

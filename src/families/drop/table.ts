@@ -1,5 +1,5 @@
 /** drop_events: packets the kernel dropped, with the reason. */
-import { DROP_EVENT_TYPES } from '../../domain/events.ts';
+
 import {
   commonColumnsSql,
   commonIndexesSql,
@@ -10,6 +10,7 @@ import {
   str,
   strOrNull,
 } from '../../store/tables/event-table.ts';
+import { DROP_EVENT_TYPES } from './events.ts';
 
 const NAME = 'drop_events';
 

@@ -5,9 +5,10 @@
  */
 import type { BootClock } from '../../domain/clock.ts';
 import { decodeHeader, headerTypeId, u64 } from '../../domain/decode/header.ts';
-import { PLAIN_STRINGS, type StringReader } from '../../domain/decode/string-cache.ts';
+import { cachedStrings, PLAIN_STRINGS, type StringReader } from '../../domain/decode/string-cache.ts';
 import { COMM_LEN, HEADER } from '../../domain/layout/header.ts';
 import type { Field } from '../../domain/layout/struct.ts';
+import type { DecoderSpecOf, RecordDecoder } from '../family.ts';
 import type {
   ChmodSyscall,
   FileEvent,
@@ -30,6 +31,14 @@ import {
 } from './layout.ts';
 
 export type FileDecodeResult = FileEvent | { readonly error: string };
+
+export type FileDecoderSpec = DecoderSpecOf<'file'>;
+
+export function fileDecoder(_spec: FileDecoderSpec, clock: BootClock): RecordDecoder<FileEvent> {
+  // Storms repeat a few comms and paths: decoded once, then looked up.
+  const strings = cachedStrings();
+  return (b, v, off, size) => decodeFileRecord(b, v, off, size, clock, strings);
+}
 
 const O = OPEN.fields;
 const U = UNLINK.fields;

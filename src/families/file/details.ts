@@ -4,9 +4,10 @@
  */
 import { constants as fsConstants } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import type { StoredEvent } from '../../store/event-query.ts';
+import type { Stored } from '../../store/tables/event-table.ts';
+import type { FileEvent } from './events.ts';
 
-type StoredFile = Extract<StoredEvent, { type: 'open' | 'unlink' | 'rename' | 'chmod' }>;
+type StoredFile = Stored<FileEvent>;
 
 const AT_FDCWD = -100;
 const AT_REMOVEDIR = 0x200;

@@ -29,6 +29,8 @@ export const FILE_NEWPATH_TRUNCATED = 0x4;
 export const FILE_NEWPATH_UNREADABLE = 0x8;
 
 export const FILE_PREFIX_MAX = 16;
+/** Size of the cgroup filter map (file_cgroups in bpf/file.bpf.c). */
+export const MAX_CGROUPS = 256;
 export const FILE_PREFIX_LEN = 64;
 
 /** Fields every file record has right after the header, at the same offsets. */

@@ -5,26 +5,22 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { AgentError } from '../../agent/errors.ts';
-import {
-  checkWakeup,
-  type RingDelivery,
-  ringDelivery,
-  ringMonitorFields,
-} from '../../agent/monitors/config-schema.ts';
-import { defineMonitor } from '../../agent/monitors/definition.ts';
+import { type RingDelivery, ringDelivery } from '../../agent/monitors/config-schema.ts';
+import type { MonitorContext } from '../../agent/monitors/definition.ts';
 import { type Exclusion, exclusionEntries, selfExclusion } from '../../agent/monitors/exclusion.ts';
+import type { Monitor } from '../../agent/monitors/monitor.ts';
 import { RingMonitor, type RingMonitorDeps } from '../../agent/monitors/ring-monitor.ts';
 import type { BootClock } from '../../domain/clock.ts';
 import { type BpfObject, type BpfObjectSpec, bytes, sumPerCpu, u32, u64, u64n } from '../../ebpf/index.ts';
 import { TRACEFS } from '../../host/paths.ts';
-import { encodeFileConfig, encodeFilePrefix, pathPrefixesProblems, pathPrefixProblem } from './filter.ts';
-import { FILE_CONFIG, FILE_PREFIX, FILE_PREFIX_MAX, FileEventTypeId } from './layout.ts';
+import type { FileMonitorConfig } from './config.ts';
+import { fileDecoder } from './decode.ts';
+import { encodeFileConfig, encodeFilePrefix, pathPrefixesProblems } from './filter.ts';
+import { FILE_CONFIG, FILE_PREFIX, FILE_PREFIX_MAX, FileEventTypeId, MAX_CGROUPS } from './layout.ts';
 
 /** Sizes of the filter maps in bpf/file.bpf.c. */
 export { MAX_EXCLUDED_PIDS } from '../../agent/monitors/exclusion.ts';
-export const MAX_CGROUPS = 256;
 
 /** excludePids: their calls are never reported; excludeChildrenOf: their children's. */
 export interface FileFilters extends Exclusion {
@@ -106,6 +102,8 @@ function skipMissingSyscalls(spec: BpfObjectSpec): void {
   }
 }
 
+const DECODER = { family: 'file' } as const;
+
 export function fileMonitor(opts: FileMonitorOptions, deps: RingMonitorDeps): RingMonitor {
   const { clock } = opts;
   // Refuse bad filters before anything is loaded.
@@ -121,7 +119,8 @@ export function fileMonitor(opts: FileMonitorOptions, deps: RingMonitorDeps): Ri
       wakeupBytes: opts.wakeupBytes,
       pollIntervalMs: opts.pollIntervalMs,
       dropTypes: Object.values(FileEventTypeId),
-      decoder: { family: 'file' },
+      decoder: DECODER,
+      createDecoder: (c) => fileDecoder(DECODER, c),
       clock,
       configure: (spec) => skipMissingSyscalls(spec),
       prepare: (obj) => writeFileFilters(obj, opts),
@@ -131,52 +130,23 @@ export function fileMonitor(opts: FileMonitorOptions, deps: RingMonitorDeps): Ri
   );
 }
 
-const pathPrefix = z.string().superRefine((p, ctx) => {
-  const why = pathPrefixProblem(p);
-  if (why) ctx.addIssue({ code: 'custom', message: why });
-});
-
 /** Wake-up batching defaults (measured: see docs/architecture.md, "Event path"). */
 const DELIVERY = { wakeupBytes: 262144, pollIntervalMs: 20 };
 
-export const fileDefinition = defineMonitor({
-  name: 'file',
-  config: z
-    .object({
-      ...ringMonitorFields(8 << 20),
-      /** Report only paths (as the caller passed them) starting with one of these. */
-      pathPrefixes: z
-        .array(pathPrefix)
-        .max(
-          FILE_PREFIX_MAX,
-          `at most ${FILE_PREFIX_MAX} path prefixes (the kernel filter has ${FILE_PREFIX_MAX} slots)`,
-        )
-        .default([]),
-      /** Never report the agent's own calls, nor its rule runner's: its database reads and writes would feed back into the ring. */
-      excludeSelf: z.boolean().default(true),
-      /** Report only these cgroup v2 ids (the inode number of the cgroup's directory). */
-      cgroupIds: z
-        .array(z.number().int().positive().max(Number.MAX_SAFE_INTEGER))
-        .max(MAX_CGROUPS, `at most ${MAX_CGROUPS} cgroup ids`)
-        .optional(),
-    })
-    .strict()
-    .superRefine(checkWakeup)
-    .prefault({}),
-  create: (cfg, ctx) =>
-    fileMonitor(
-      {
-        clock: ctx.clock,
-        ringBufferBytes: cfg.ringBufferBytes,
-        ...ringDelivery(cfg, DELIVERY),
-        pathPrefixes: cfg.pathPrefixes,
-        ...selfExclusion(cfg.excludeSelf),
-        ...(cfg.cgroupIds ? { cgroupIds: cfg.cgroupIds } : {}),
-      },
-      {
-        bridge: ctx.bridge,
-        kernel: ctx.kernel,
-        ...(ctx.onDecodeError ? { onDecodeError: ctx.onDecodeError } : {}),
-      },
-    ),
-});
+export function createMonitor(cfg: FileMonitorConfig, ctx: MonitorContext): Monitor {
+  return fileMonitor(
+    {
+      clock: ctx.clock,
+      ringBufferBytes: cfg.ringBufferBytes,
+      ...ringDelivery(cfg, DELIVERY),
+      pathPrefixes: cfg.pathPrefixes,
+      ...selfExclusion(cfg.excludeSelf),
+      ...(cfg.cgroupIds ? { cgroupIds: cfg.cgroupIds } : {}),
+    },
+    {
+      bridge: ctx.bridge,
+      kernel: ctx.kernel,
+      ...(ctx.onDecodeError ? { onDecodeError: ctx.onDecodeError } : {}),
+    },
+  );
+}

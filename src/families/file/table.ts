@@ -1,6 +1,5 @@
 /** file_events: open, unlink, rename and chmod calls with their results. */
 
-import { FILE_EVENT_TYPES } from '../../domain/events.ts';
 import {
   bool,
   commonColumnsSql,
@@ -12,6 +11,7 @@ import {
   str,
 } from '../../store/tables/event-table.ts';
 import type { ChmodSyscall, OpenSyscall, RenameSyscall, UnlinkSyscall } from './events.ts';
+import { FILE_EVENT_TYPES } from './events.ts';
 
 const NAME = 'file_events';
 

@@ -3,6 +3,7 @@ import type { BootClock } from '../../domain/clock.ts';
 import { decodeHeader, headerTypeId, u64 } from '../../domain/decode/header.ts';
 import { HEADER } from '../../domain/layout/header.ts';
 import { formatNetAddr } from '../../domain/net-addr.ts';
+import type { DecoderSpecOf, RecordDecoder } from '../family.ts';
 import type { NetDirection, NetEndpoints, NetEvent, NetProtocol } from './events.ts';
 import {
   IPPROTO_TCP,
@@ -23,6 +24,12 @@ const T = TCP_EVENT.fields;
 const S = SOCKADDR_EVENT.fields;
 
 export type NetDecodeResult = NetEvent | { readonly error: string };
+
+export type NetDecoderSpec = DecoderSpecOf<'net'>;
+
+export function netDecoder(_spec: NetDecoderSpec, clock: BootClock): RecordDecoder<NetEvent> {
+  return (b, v, off, size) => decodeNetRecord(b, v, off, size, clock);
+}
 
 type Fields = typeof T | typeof S;
 

@@ -5,13 +5,11 @@
  */
 
 import { formatDuration } from '../../cli/format/duration.ts';
-import type { StoredEvent } from '../../store/event-query.ts';
+import type { Stored } from '../../store/tables/event-table.ts';
 import { resultText } from '../file/details.ts';
+import type { NetEvent } from './events.ts';
 
-type StoredNet = Extract<
-  StoredEvent,
-  { type: 'tcp_connect' | 'tcp_accept' | 'tcp_close' | 'connect' | 'udp_send' }
->;
+type StoredNet = Stored<NetEvent>;
 
 /** TCP transitions in softirq context name no process (see TcpOwner). */
 const OWNER_UNKNOWN = '(owner unknown)';

@@ -3,14 +3,8 @@
  * connect() attempts and UDP sends with a destination (syscall tracepoints).
  * The agent's own traffic is excluded in the kernel by thread group id.
  */
-import { z } from 'zod';
-import {
-  checkWakeup,
-  type RingDelivery,
-  ringDelivery,
-  ringMonitorFields,
-} from '../../agent/monitors/config-schema.ts';
-import { defineMonitor } from '../../agent/monitors/definition.ts';
+import { type RingDelivery, ringDelivery } from '../../agent/monitors/config-schema.ts';
+import type { MonitorContext } from '../../agent/monitors/definition.ts';
 import {
   type Exclusion,
   exclusionEntries,
@@ -18,9 +12,12 @@ import {
   selfExclusion,
   writeExclusion,
 } from '../../agent/monitors/exclusion.ts';
+import type { Monitor } from '../../agent/monitors/monitor.ts';
 import { RingMonitor, type RingMonitorDeps } from '../../agent/monitors/ring-monitor.ts';
 import type { BootClock } from '../../domain/clock.ts';
 import type { BpfObject } from '../../ebpf/index.ts';
+import type { NetMonitorConfig } from './config.ts';
+import { netDecoder } from './decode.ts';
 import { NetEventTypeId } from './layout.ts';
 
 /** Size of net_exclude_pids in bpf/net.bpf.c. */
@@ -37,6 +34,8 @@ export function writeNetExclusion(obj: BpfObject, ex: Exclusion): void {
   writeExclusion(obj, 'net_exclude_pids', ex, 'NET_FILTER');
 }
 
+const DECODER = { family: 'net' } as const;
+
 export function netMonitor(opts: NetMonitorOptions, deps: RingMonitorDeps): RingMonitor {
   const { clock } = opts;
   exclusionEntries(opts, 'NET_FILTER'); // too many: refused before anything loads
@@ -50,7 +49,8 @@ export function netMonitor(opts: NetMonitorOptions, deps: RingMonitorDeps): Ring
       wakeupBytes: opts.wakeupBytes,
       pollIntervalMs: opts.pollIntervalMs,
       dropTypes: Object.values(NetEventTypeId),
-      decoder: { family: 'net' },
+      decoder: DECODER,
+      createDecoder: (c) => netDecoder(DECODER, c),
       clock,
       prepare: (obj) => writeNetExclusion(obj, opts),
     },
@@ -61,29 +61,18 @@ export function netMonitor(opts: NetMonitorOptions, deps: RingMonitorDeps): Ring
 /** Wake-up batching defaults (measured: see docs/architecture.md, "Event path"). */
 const DELIVERY = { wakeupBytes: 65536, pollIntervalMs: 20 };
 
-export const netDefinition = defineMonitor({
-  name: 'net',
-  config: z
-    .object({
-      ...ringMonitorFields(4 << 20),
-      /** Never report the agent's own connections and sends (alert delivery, API clients), nor its rule runner's. */
-      excludeSelf: z.boolean().default(true),
-    })
-    .strict()
-    .superRefine(checkWakeup)
-    .prefault({}),
-  create: (cfg, ctx) =>
-    netMonitor(
-      {
-        clock: ctx.clock,
-        ringBufferBytes: cfg.ringBufferBytes,
-        ...ringDelivery(cfg, DELIVERY),
-        ...selfExclusion(cfg.excludeSelf),
-      },
-      {
-        bridge: ctx.bridge,
-        kernel: ctx.kernel,
-        ...(ctx.onDecodeError ? { onDecodeError: ctx.onDecodeError } : {}),
-      },
-    ),
-});
+export function createMonitor(cfg: NetMonitorConfig, ctx: MonitorContext): Monitor {
+  return netMonitor(
+    {
+      clock: ctx.clock,
+      ringBufferBytes: cfg.ringBufferBytes,
+      ...ringDelivery(cfg, DELIVERY),
+      ...selfExclusion(cfg.excludeSelf),
+    },
+    {
+      bridge: ctx.bridge,
+      kernel: ctx.kernel,
+      ...(ctx.onDecodeError ? { onDecodeError: ctx.onDecodeError } : {}),
+    },
+  );
+}

@@ -1,6 +1,5 @@
 /** net_events: TCP connections established and closed, connect attempts, UDP sends. */
 
-import { NET_EVENT_TYPES } from '../../domain/events.ts';
 import {
   bool,
   commonColumnsSql,
@@ -13,6 +12,7 @@ import {
   str,
 } from '../../store/tables/event-table.ts';
 import type { NetDirection, NetEndpoints, NetProtocol } from './events.ts';
+import { NET_EVENT_TYPES } from './events.ts';
 
 const NAME = 'net_events';
 

@@ -5,6 +5,7 @@ import { readCString } from '../../domain/decode/cstring.ts';
 import { decodeHeader, headerTypeId, u64 } from '../../domain/decode/header.ts';
 import { formatIp } from '../../domain/decode/ip.ts';
 import { HEADER } from '../../domain/layout/header.ts';
+import type { DecoderSpecOf, RecordDecoder } from '../family.ts';
 import { AF_INET, AF_INET6 } from '../net/layout.ts';
 import type { PolicyAction, PolicyEvent, PolicyEventType, PolicyReason } from './events.ts';
 import {
@@ -22,6 +23,12 @@ import {
 const F = POLICY.fields;
 
 export type PolicyDecodeResult = PolicyEvent | { readonly error: string };
+
+export type PolicyDecoderSpec = DecoderSpecOf<'policy'>;
+
+export function policyDecoder(_spec: PolicyDecoderSpec, clock: BootClock): RecordDecoder<PolicyEvent> {
+  return (b, v, off, size) => decodePolicyRecord(b, v, off, size, clock);
+}
 
 const TYPES = new Map<number, PolicyEventType>(
   Object.entries(PolicyEventTypeId).map(([name, id]) => [id, name as PolicyEventType]),

@@ -1,7 +1,8 @@
 /** DETAILS of an enforcement decision: what was done, by which rule, to what. Pure. */
-import type { StoredEvent } from '../../store/event-query.ts';
+import type { Stored } from '../../store/tables/event-table.ts';
+import type { PolicyEvent } from './events.ts';
 
-type StoredPolicy = Extract<StoredEvent, { type: 'policy_egress' | 'policy_exec' | 'policy_firewall' }>;
+type StoredPolicy = Stored<PolicyEvent>;
 
 const PROTOCOLS: Readonly<Record<number, string>> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'icmpv6' };
 

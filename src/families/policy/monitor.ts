@@ -7,12 +7,9 @@
  * or replaced by a reload) are let go, on a re-check every few seconds.
  */
 import { existsSync } from 'node:fs';
-import { z } from 'zod';
-import { defineMonitor } from '../../agent/monitors/definition.ts';
+import type { MonitorContext } from '../../agent/monitors/definition.ts';
 import type { EventSink, Monitor, MonitorStatus, RawBatchSink } from '../../agent/monitors/monitor.ts';
 import type { BootClock } from '../../domain/clock.ts';
-import { createDecoder, type DecoderSpec } from '../../domain/decode/registry.ts';
-import type { BpfEvent } from '../../domain/events.ts';
 import {
   BpfMap,
   forEachRecord,
@@ -22,9 +19,12 @@ import {
   u32,
   u64n,
 } from '../../ebpf/index.ts';
-import { DEFAULT_ENFORCE_PIN_ROOT, eventsPinPath } from '../../enforce/component.ts';
+import { eventsPinPath } from '../../enforce/component.ts';
 import { enforcePinRoot } from '../../enforce/pin-root.ts';
 import { PinnedMap } from '../../enforce/policy/pinned-map.ts';
+import type { BpfEvent } from '../events.ts';
+import type { PolicyMonitorConfig } from './config.ts';
+import { type PolicyDecoderSpec, policyDecoder } from './decode.ts';
 import { PolicyEventTypeId } from './layout.ts';
 
 /** The components that pin a ring of policy records. */
@@ -61,7 +61,7 @@ const DROP_TYPES = Object.values(PolicyEventTypeId);
 
 export class PolicyMonitor implements Monitor {
   readonly name = 'policy';
-  readonly decoder: DecoderSpec = { family: 'policy' };
+  readonly decoder: PolicyDecoderSpec = { family: 'policy' };
   readonly #opts: PolicyMonitorOptions;
   readonly #deps: PolicyMonitorDeps;
   readonly #attached = new Map<string, Attached>();
@@ -85,7 +85,7 @@ export class PolicyMonitor implements Monitor {
   }
 
   start(sink: EventSink, raw?: RawBatchSink): void {
-    const decode = createDecoder(this.decoder, this.#opts.clock);
+    const decode = policyDecoder(this.decoder, this.#opts.clock);
     this.#deliver = (_component, bytes, length, count) => {
       if (raw) {
         // One copy per batch; the store worker decodes it with the policy decoder.
@@ -248,24 +248,9 @@ function addStats(a: RingStats | undefined, b: RingStats): RingStats {
   };
 }
 
-export const policyDefinition = defineMonitor({
-  name: 'policy',
-  config: z
-    .object({
-      enabled: z.boolean().default(true),
-      /** Where the enforcement components pin their rings (BPFWARDEN_ENFORCE_PIN_ROOT overrides). */
-      pinRoot: z
-        .string()
-        .startsWith('/sys/fs/bpf/', 'must be a directory under /sys/fs/bpf/')
-        .default(DEFAULT_ENFORCE_PIN_ROOT),
-      /** How often to look for rings that appeared or went. */
-      rescanIntervalMs: z.number().int().min(100).max(60_000).default(3000),
-    })
-    .strict()
-    .prefault({}),
-  create: (cfg, ctx) =>
-    new PolicyMonitor(
-      { pinRoot: enforcePinRoot(cfg.pinRoot), clock: ctx.clock, rescanIntervalMs: cfg.rescanIntervalMs },
-      { bridge: ctx.bridge, ...(ctx.onDecodeError ? { onDecodeError: ctx.onDecodeError } : {}) },
-    ),
-});
+export function createMonitor(cfg: PolicyMonitorConfig, ctx: MonitorContext): Monitor {
+  return new PolicyMonitor(
+    { pinRoot: enforcePinRoot(cfg.pinRoot), clock: ctx.clock, rescanIntervalMs: cfg.rescanIntervalMs },
+    { bridge: ctx.bridge, ...(ctx.onDecodeError ? { onDecodeError: ctx.onDecodeError } : {}) },
+  );
+}

@@ -1,6 +1,5 @@
 /** policy_events: enforcement decisions (egress, exec, firewall). */
 import type { SQLInputValue, SQLOutputValue } from 'node:sqlite';
-import { POLICY_EVENT_TYPES } from '../../domain/events.ts';
 import {
   commonColumnsSql,
   commonIndexesSql,
@@ -12,6 +11,7 @@ import {
   strOrNull,
 } from '../../store/tables/event-table.ts';
 import type { PolicyAction, PolicyEvent, PolicyReason } from './events.ts';
+import { POLICY_EVENT_TYPES } from './events.ts';
 
 const NAME = 'policy_events';
 

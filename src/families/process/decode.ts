@@ -2,8 +2,9 @@
 import type { BootClock } from '../../domain/clock.ts';
 import { readCString, readStringList } from '../../domain/decode/cstring.ts';
 import { decodeHeader, u64 } from '../../domain/decode/header.ts';
-import type { BpfEvent } from '../../domain/events.ts';
 import { HEADER } from '../../domain/layout/header.ts';
+import type { DecoderSpecOf, RecordDecoder } from '../family.ts';
+import type { ProcessEvent } from './events.ts';
 import { EventTypeId, EXEC, EXEC_ARGS_TRUNCATED, EXEC_FILENAME_TRUNCATED, EXIT, FORK } from './layout.ts';
 import { decodeWaitStatus } from './wait-status.ts';
 
@@ -12,7 +13,13 @@ const E = EXEC.fields;
 const F = FORK.fields;
 const X = EXIT.fields;
 
-export type DecodeResult = BpfEvent | { readonly error: string };
+export type DecodeResult = ProcessEvent | { readonly error: string };
+
+export type ProcessDecoderSpec = DecoderSpecOf<'process'>;
+
+export function processDecoder(_spec: ProcessDecoderSpec, clock: BootClock): RecordDecoder<ProcessEvent> {
+  return (b, v, off, size) => decodeProcessRecord(b, v, off, size, clock);
+}
 
 /** Decodes one record at [off, off+size). Malformed records give an error, never a throw. */
 export function decodeProcessRecord(

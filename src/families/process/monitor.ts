@@ -1,15 +1,11 @@
 /** Process monitor: exec, fork and exit from raw scheduler tracepoints. */
-import { z } from 'zod';
-import {
-  attachOverrides,
-  checkWakeup,
-  type RingDelivery,
-  ringDelivery,
-  ringMonitorFields,
-} from '../../agent/monitors/config-schema.ts';
-import { defineMonitor } from '../../agent/monitors/definition.ts';
+import { type RingDelivery, ringDelivery } from '../../agent/monitors/config-schema.ts';
+import type { MonitorContext } from '../../agent/monitors/definition.ts';
+import type { Monitor } from '../../agent/monitors/monitor.ts';
 import { RingMonitor, type RingMonitorDeps } from '../../agent/monitors/ring-monitor.ts';
 import type { BootClock } from '../../domain/clock.ts';
+import type { ProcessMonitorConfig } from './config.ts';
+import { processDecoder } from './decode.ts';
 import { EventTypeId } from './layout.ts';
 
 export interface ProcessMonitorOptions extends RingDelivery {
@@ -17,6 +13,8 @@ export interface ProcessMonitorOptions extends RingDelivery {
   readonly ringBufferBytes: number;
   readonly attach?: Readonly<Record<string, string>> | undefined;
 }
+
+const DECODER = { family: 'process' } as const;
 
 export function processMonitor(opts: ProcessMonitorOptions, deps: RingMonitorDeps): RingMonitor {
   const { clock } = opts;
@@ -31,7 +29,8 @@ export function processMonitor(opts: ProcessMonitorOptions, deps: RingMonitorDep
       pollIntervalMs: opts.pollIntervalMs,
       ...(opts.attach ? { attachOverrides: opts.attach } : {}),
       dropTypes: Object.values(EventTypeId),
-      decoder: { family: 'process' },
+      decoder: DECODER,
+      createDecoder: (c) => processDecoder(DECODER, c),
       clock,
       priority: true,
       configure: (spec, kernel) => {
@@ -52,28 +51,18 @@ export function processMonitor(opts: ProcessMonitorOptions, deps: RingMonitorDep
  */
 const DELIVERY = { wakeupBytes: 16384, pollIntervalMs: 10 };
 
-export const processDefinition = defineMonitor({
-  name: 'process',
-  config: z
-    .object({
-      ...ringMonitorFields(4 << 20),
-      attach: attachOverrides(),
-    })
-    .strict()
-    .superRefine(checkWakeup)
-    .prefault({}),
-  create: (cfg, ctx) =>
-    processMonitor(
-      {
-        clock: ctx.clock,
-        ringBufferBytes: cfg.ringBufferBytes,
-        ...ringDelivery(cfg, DELIVERY),
-        attach: cfg.attach,
-      },
-      {
-        bridge: ctx.bridge,
-        kernel: ctx.kernel,
-        ...(ctx.onDecodeError ? { onDecodeError: ctx.onDecodeError } : {}),
-      },
-    ),
-});
+export function createMonitor(cfg: ProcessMonitorConfig, ctx: MonitorContext): Monitor {
+  return processMonitor(
+    {
+      clock: ctx.clock,
+      ringBufferBytes: cfg.ringBufferBytes,
+      ...ringDelivery(cfg, DELIVERY),
+      attach: cfg.attach,
+    },
+    {
+      bridge: ctx.bridge,
+      kernel: ctx.kernel,
+      ...(ctx.onDecodeError ? { onDecodeError: ctx.onDecodeError } : {}),
+    },
+  );
+}

@@ -1,5 +1,5 @@
 /** process_events: exec, fork and exit. */
-import { PROCESS_EVENT_TYPES } from '../../domain/events.ts';
+
 import {
   bool,
   commonColumnsSql,
@@ -11,6 +11,7 @@ import {
   numOrNull,
   str,
 } from '../../store/tables/event-table.ts';
+import { PROCESS_EVENT_TYPES } from './events.ts';
 
 const NAME = 'process_events';
 
