@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatchIngest } from '../src/agent/store-worker/batch-ingest.ts';
 import { BootClock } from '../src/domain/clock.ts';
-import { FileEventTypeId, FileSyscallId, OPEN } from '../src/domain/layout/file.ts';
-import { HEADER } from '../src/domain/layout/process.ts';
+import { HEADER } from '../src/domain/layout/header.ts';
+import { FileEventTypeId, FileSyscallId, OPEN } from '../src/families/file/layout.ts';
 import { openDatabase } from '../src/store/database.ts';
 import { EventWriter } from '../src/store/event-writer.ts';
 

@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ExecEvent } from '../src/domain/events.ts';
+import type { ExecEvent } from '../src/families/process/events.ts';
 import { openDatabase } from '../src/store/database.ts';
 import { EventWriter } from '../src/store/event-writer.ts';
 

@@ -1,5 +1,6 @@
 /* Event records shared by the kernel programs and the TypeScript decoders
- * (src/domain/layout/). Fixed layout, naturally aligned, little-endian.
+ * (src/domain/layout/header.ts, src/families/<name>/layout.ts). Fixed
+ * layout, naturally aligned, little-endian.
  * A test reads these structs from the compiled objects' BTF and fails when
  * a decoder's offsets or sizes disagree. */
 #ifndef BPFWARDEN_EVENTS_H

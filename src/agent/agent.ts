@@ -9,10 +9,10 @@ import type {
   StatusSnapshot,
   StoreCounters,
 } from '../domain/contracts/status.ts';
-import type { DecoderSpec } from '../domain/decode/registry.ts';
 import { Kernel, nativeBridge } from '../ebpf/index.ts';
 import { ExecVerifier } from '../enforce/exec/exec-verifier.ts';
 import { enforcePinRoot } from '../enforce/pin-root.ts';
+import type { DecoderSpec } from '../families/decoder.ts';
 import { makeDirs } from '../host/make-dirs.ts';
 import { ensureMounts } from '../host/mounts.ts';
 import { reconcileAtStart } from '../manager/startup.ts';
@@ -91,7 +91,7 @@ export class Agent {
 
     const clock = new BootClock(kernel.bootOffsetNs());
     const log = this.#io.log;
-    const created = createMonitors(
+    const created = await createMonitors(
       this.#config,
       {
         bridge,

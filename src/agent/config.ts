@@ -12,33 +12,18 @@ import { type LoadOptions, loadLayers } from '../config/load.ts';
 import { type Resolution, resolveLayers } from '../config/resolve.ts';
 import { parseDurationMs } from '../domain/time-spec.ts';
 import { EnforcementConfigSchema } from '../enforce/config.ts';
+import { MonitorsConfigSchema } from '../families/monitor-config.ts';
 import { DEFAULT_DB_PATH, DEFAULT_RUNTIME_DIR } from '../host/paths.ts';
 import { ManagerConfigSchema } from '../manager/config.ts';
 import { ConfigError } from './config-error.ts';
 import { AlertsConfigSchema, RulesConfigSchema } from './detection/config.ts';
-import { dnsDefinition } from './monitors/dns-monitor.ts';
-import { dropDefinition } from './monitors/drop-monitor.ts';
-import { fileDefinition } from './monitors/file-monitor.ts';
-import { netDefinition } from './monitors/net-monitor.ts';
-import { policyDefinition } from './monitors/policy-monitor.ts';
-import { processDefinition } from './monitors/process-monitor.ts';
 
 export const ConfigSchema = z
   .object({
     database: z.string().min(1).default(DEFAULT_DB_PATH),
     runtimeDir: z.string().min(1).default(DEFAULT_RUNTIME_DIR),
-    // One line per monitor family; each owns its schema (see monitors/registry.ts).
-    monitors: z
-      .object({
-        process: processDefinition.config,
-        drop: dropDefinition.config,
-        dns: dnsDefinition.config,
-        file: fileDefinition.config,
-        net: netDefinition.config,
-        policy: policyDefinition.config,
-      })
-      .strict()
-      .prefault({}),
+    // One key per event family, each with its family's schema (src/families/).
+    monitors: MonitorsConfigSchema,
     store: z
       .object({
         flushIntervalMs: z.number().int().min(10).max(10_000).default(25),

@@ -1,10 +1,12 @@
-/** Builds the enabled monitors from configuration; a failure is recorded, not thrown. */
-
+/**
+ * Builds the enabled monitors from configuration; a failure is recorded, not
+ * thrown. Only the enabled families' monitor code is loaded.
+ */
 import type { MonitorSnapshot } from '../domain/contracts/status.ts';
+import { FAMILIES } from '../families/index.ts';
 import type { Config } from './config.ts';
 import type { MonitorContext } from './monitors/definition.ts';
 import type { Monitor } from './monitors/monitor.ts';
-import { MONITOR_DEFINITIONS } from './monitors/registry.ts';
 
 export function failedSnapshot(name: string, error: string): MonitorSnapshot {
   return {
@@ -19,23 +21,26 @@ export function failedSnapshot(name: string, error: string): MonitorSnapshot {
   };
 }
 
-export function createMonitors(
+export async function createMonitors(
   config: Config,
   ctx: MonitorContext,
   log: (line: string) => void,
-): { monitors: Monitor[]; failed: MonitorSnapshot[] } {
+): Promise<{ monitors: Monitor[]; failed: MonitorSnapshot[] }> {
   const monitors: Monitor[] = [];
   const failed: MonitorSnapshot[] = [];
   const monitorConfig = config.monitors as Record<string, { enabled: boolean } | undefined>;
-  for (const def of MONITOR_DEFINITIONS) {
-    const cfg = monitorConfig[def.name];
+  for (const family of FAMILIES) {
+    const cfg = monitorConfig[family.name];
     if (!cfg?.enabled) continue;
     try {
-      monitors.push(def.create(cfg, ctx));
+      const { createMonitor } = (await family.monitor()) as {
+        createMonitor: (cfg: unknown, ctx: MonitorContext) => Monitor;
+      };
+      monitors.push(createMonitor(cfg, ctx));
     } catch (err) {
       const error = (err as Error).message;
-      log(`monitor ${def.name} cannot be created: ${error}`);
-      failed.push(failedSnapshot(def.name, error));
+      log(`monitor ${family.name} cannot be created: ${error}`);
+      failed.push(failedSnapshot(family.name, error));
     }
   }
   return { monitors, failed };

@@ -3,7 +3,7 @@
  * transactions on a short timer, or sooner when a batch is full, so a row
  * lands well within a second of its event.
  */
-import type { BpfEvent } from '../domain/events.ts';
+import type { BpfEvent } from '../families/events.ts';
 import type { EventWriter } from '../store/event-writer.ts';
 
 export interface PipelineOptions {

@@ -4,8 +4,8 @@
  * expected, before the database is touched.
  */
 import { isIP, SocketAddress } from 'node:net';
-import { EVENT_TYPES, type EventType, isEventType } from '../domain/events.ts';
 import { parseTimeSpec, TimeSpecError } from '../domain/time-spec.ts';
+import { EVENT_TYPES, type EventType, isEventType } from '../families/events.ts';
 import { type EventFilter, MAX_LIMIT } from './event-query.ts';
 
 /** Raw strings, as a command line or a query string gives them. */

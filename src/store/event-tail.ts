@@ -5,7 +5,7 @@
  * order, so "id > cursor" never skips a row committed later.
  */
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
-import type { EventType } from '../domain/events.ts';
+import type { EventType } from '../families/events.ts';
 import { COMMON, type StoredEvent, toEvent } from './event-query.ts';
 import { StoreError, sqliteMessage } from './store-error.ts';
 import type { Row } from './tables/event-table.ts';

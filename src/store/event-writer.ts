@@ -6,8 +6,8 @@
  */
 
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
-import type { BpfEvent } from '../domain/events.ts';
 import { LogHistogram } from '../domain/histogram.ts';
+import type { BpfEvent } from '../families/events.ts';
 import { StoreError, sqliteMessage, sqlitePrimaryCode } from './store-error.ts';
 import { COMMON_COLUMNS, type TypeMapping } from './tables/event-table.ts';
 import { EVENT_TABLES } from './tables/index.ts';

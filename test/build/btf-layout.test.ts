@@ -2,20 +2,20 @@
  * The decoders' record layouts must match the C structs as compiled: this
  * reads each struct from the BPF object's BTF and compares every member's
  * offset and size, and the struct size. Moving a field in events.h without
- * updating src/domain/layout/ fails here.
+ * updating its layout.ts (src/families/<name>/) fails here.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { DNS_LAYOUTS } from '../../src/domain/layout/dns.ts';
-import { DROP_LAYOUTS } from '../../src/domain/layout/drop.ts';
-import { FILE_LAYOUTS } from '../../src/domain/layout/file.ts';
-import { NET_LAYOUTS } from '../../src/domain/layout/net.ts';
-import { POLICY_LAYOUTS } from '../../src/domain/layout/policy.ts';
 import { EGRESS_MAP_LAYOUTS, EXEC_MAP_LAYOUTS } from '../../src/domain/layout/policy-rules.ts';
-import { PROCESS_LAYOUTS } from '../../src/domain/layout/process.ts';
 import type { StructLayout } from '../../src/domain/layout/struct.ts';
 import { BpfObjectSpec } from '../../src/ebpf/index.ts';
+import { DNS_LAYOUTS } from '../../src/families/dns/layout.ts';
+import { DROP_LAYOUTS } from '../../src/families/drop/layout.ts';
+import { FILE_LAYOUTS } from '../../src/families/file/layout.ts';
+import { NET_LAYOUTS } from '../../src/families/net/layout.ts';
+import { POLICY_LAYOUTS } from '../../src/families/policy/layout.ts';
+import { PROCESS_LAYOUTS } from '../../src/families/process/layout.ts';
 import { bpfObjectPath } from '../../src/host/paths.ts';
 
 const OBJECTS: readonly { object: string; layouts: readonly StructLayout[] }[] = [

@@ -2,12 +2,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { linkingDnsDecoder } from '../../src/agent/monitors/dns-monitor.ts';
 import { BootClock } from '../../src/domain/clock.ts';
-import { type DnsDecodeResult, decodeDnsRecord } from '../../src/domain/decode/dns.ts';
-import { DnsEchoFilter } from '../../src/domain/dns-echo.ts';
-import { DnsQueryLinker } from '../../src/domain/dns-link.ts';
-import type { BpfEvent, DnsAnswerEvent, DnsEvent, DnsQueryEvent } from '../../src/domain/events.ts';
+import { HEADER } from '../../src/domain/layout/header.ts';
+import { type DnsDecodeResult, decodeDnsRecord, linkingDnsDecoder } from '../../src/families/dns/decode.ts';
+import { DnsEchoFilter } from '../../src/families/dns/echo.ts';
+import type { DnsAnswerEvent, DnsEvent, DnsQueryEvent } from '../../src/families/dns/events.ts';
 import {
   DNS,
   DNS_EGRESS,
@@ -15,8 +14,9 @@ import {
   DNS_PAYLOAD_MAX,
   DNS_PORT,
   DNS_TYPE_ID,
-} from '../../src/domain/layout/dns.ts';
-import { HEADER } from '../../src/domain/layout/process.ts';
+} from '../../src/families/dns/layout.ts';
+import { DnsQueryLinker } from '../../src/families/dns/link.ts';
+import type { BpfEvent } from '../../src/families/events.ts';
 import { ipv4, message, TYPE } from '../support/dns-wire.ts';
 
 const H = HEADER.fields;

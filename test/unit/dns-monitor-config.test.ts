@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dnsDefinition } from '../../src/agent/monitors/dns-monitor.ts';
+import { dnsFamily } from '../../src/families/dns/index.ts';
 import { cgroup2MountIn } from '../../src/host/cgroup.ts';
 
 test('config: defaults, an optional cgroup path, unknown keys refused', () => {
-  assert.deepEqual(dnsDefinition.config.parse(undefined), { enabled: true, ringBufferBytes: 1 << 20 });
-  assert.equal(dnsDefinition.config.parse({ cgroupPath: 'system.slice' }).cgroupPath, 'system.slice');
-  assert.equal(dnsDefinition.config.safeParse({ cgroupPath: '' }).success, false);
-  assert.equal(dnsDefinition.config.safeParse({ port: 53 }).success, false);
+  assert.deepEqual(dnsFamily.monitorConfig.parse(undefined), { enabled: true, ringBufferBytes: 1 << 20 });
+  assert.equal(dnsFamily.monitorConfig.parse({ cgroupPath: 'system.slice' }).cgroupPath, 'system.slice');
+  assert.equal(dnsFamily.monitorConfig.safeParse({ cgroupPath: '' }).success, false);
+  assert.equal(dnsFamily.monitorConfig.safeParse({ port: 53 }).success, false);
 });
 
 test('the cgroup v2 mount is found among the mounts, not assumed', () => {

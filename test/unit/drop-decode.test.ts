@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { BootClock } from '../../src/domain/clock.ts';
-import { type DropDecodeResult, decodeDropRecord } from '../../src/domain/decode/drop.ts';
 import { formatIpv6 } from '../../src/domain/decode/ip.ts';
-import { type DropReasonNames, dropReasonName, dropReasonNames } from '../../src/domain/drop-reasons.ts';
-import type { DropEvent } from '../../src/domain/events.ts';
+import { HEADER } from '../../src/domain/layout/header.ts';
+import { type DropDecodeResult, decodeDropRecord } from '../../src/families/drop/decode.ts';
+import type { DropEvent } from '../../src/families/drop/events.ts';
 import {
   DROP,
   DROP_CTR_SUPPRESSED,
@@ -17,8 +17,8 @@ import {
   DROP_PORTS,
   DROP_TYPE_ID,
   IFNAMSIZ,
-} from '../../src/domain/layout/drop.ts';
-import { HEADER } from '../../src/domain/layout/process.ts';
+} from '../../src/families/drop/layout.ts';
+import { type DropReasonNames, dropReasonName, dropReasonNames } from '../../src/families/drop/reasons.ts';
 
 const H = HEADER.fields;
 const D = DROP.fields;

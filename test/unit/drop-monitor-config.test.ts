@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dropDefinition, tokenBucket } from '../../src/agent/monitors/drop-monitor.ts';
+import { dropFamily } from '../../src/families/drop/index.ts';
+import { tokenBucket } from '../../src/families/drop/monitor.ts';
 
 test('token bucket: each CPU gets an equal share of the rate, rounded so the sum never exceeds it', () => {
   assert.deepEqual(tokenBucket(1000, 2), { costNs: 2_000_000n, burstNs: 1_000_000_000n });
@@ -24,17 +25,17 @@ test('token bucket: 0 means no limit', () => {
 });
 
 test('config: defaults, and what is refused', () => {
-  assert.deepEqual(dropDefinition.config.parse(undefined), {
+  assert.deepEqual(dropFamily.monitorConfig.parse(undefined), {
     enabled: true,
     ringBufferBytes: 1 << 20,
     maxEventsPerSecond: 1000,
     excludeSelf: true,
   });
-  assert.equal(dropDefinition.config.parse({ excludeSelf: false }).excludeSelf, false);
-  assert.equal(dropDefinition.config.safeParse({ excludeSelf: 'yes' }).success, false);
-  assert.equal(dropDefinition.config.parse({ maxEventsPerSecond: 0 }).maxEventsPerSecond, 0);
-  assert.equal(dropDefinition.config.safeParse({ maxEventsPerSecond: -1 }).success, false);
-  assert.equal(dropDefinition.config.safeParse({ maxEventsPerSecond: 1.5 }).success, false);
-  assert.equal(dropDefinition.config.safeParse({ ringBufferBytes: 5000 }).success, false);
-  assert.equal(dropDefinition.config.safeParse({ rate: 1 }).success, false, 'unknown keys');
+  assert.equal(dropFamily.monitorConfig.parse({ excludeSelf: false }).excludeSelf, false);
+  assert.equal(dropFamily.monitorConfig.safeParse({ excludeSelf: 'yes' }).success, false);
+  assert.equal(dropFamily.monitorConfig.parse({ maxEventsPerSecond: 0 }).maxEventsPerSecond, 0);
+  assert.equal(dropFamily.monitorConfig.safeParse({ maxEventsPerSecond: -1 }).success, false);
+  assert.equal(dropFamily.monitorConfig.safeParse({ maxEventsPerSecond: 1.5 }).success, false);
+  assert.equal(dropFamily.monitorConfig.safeParse({ ringBufferBytes: 5000 }).success, false);
+  assert.equal(dropFamily.monitorConfig.safeParse({ rate: 1 }).success, false, 'unknown keys');
 });

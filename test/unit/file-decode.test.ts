@@ -3,8 +3,10 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { BootClock } from '../../src/domain/clock.ts';
-import { decodeFileRecord, type FileDecodeResult } from '../../src/domain/decode/file.ts';
-import { FILE_EVENT_TYPES } from '../../src/domain/events.ts';
+import { HEADER, PATH_MAX } from '../../src/domain/layout/header.ts';
+import type { Field, StructLayout } from '../../src/domain/layout/struct.ts';
+import { decodeFileRecord, type FileDecodeResult } from '../../src/families/file/decode.ts';
+import { FILE_EVENT_TYPES } from '../../src/families/file/events.ts';
 import {
   CHMOD,
   FILE_CONFIG,
@@ -21,9 +23,7 @@ import {
   OPEN,
   RENAME,
   UNLINK,
-} from '../../src/domain/layout/file.ts';
-import { HEADER, PATH_MAX } from '../../src/domain/layout/process.ts';
-import type { Field, StructLayout } from '../../src/domain/layout/struct.ts';
+} from '../../src/families/file/layout.ts';
 
 const H = HEADER.fields;
 const O = OPEN.fields;

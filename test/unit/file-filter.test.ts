@@ -7,8 +7,13 @@ import {
   encodeFilePrefix,
   pathPrefixesProblems,
   pathPrefixProblem,
-} from '../../src/domain/file-filter.ts';
-import { FILE_CONFIG, FILE_PREFIX, FILE_PREFIX_LEN, FILE_PREFIX_MAX } from '../../src/domain/layout/file.ts';
+} from '../../src/families/file/filter.ts';
+import {
+  FILE_CONFIG,
+  FILE_PREFIX,
+  FILE_PREFIX_LEN,
+  FILE_PREFIX_MAX,
+} from '../../src/families/file/layout.ts';
 
 const P = FILE_PREFIX.fields;
 

@@ -4,8 +4,11 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { BootClock } from '../../src/domain/clock.ts';
-import { decodeNetRecord, type NetDecodeResult } from '../../src/domain/decode/net.ts';
-import { EVENT_TYPES, type NetEvent } from '../../src/domain/events.ts';
+import { HEADER } from '../../src/domain/layout/header.ts';
+import { formatNetAddr, isIpv4Mapped } from '../../src/domain/net-addr.ts';
+import { EVENT_TYPES } from '../../src/families/events.ts';
+import { decodeNetRecord, type NetDecodeResult } from '../../src/families/net/decode.ts';
+import type { NetEvent } from '../../src/families/net/events.ts';
 import {
   ADDR_LEN,
   AF_INET,
@@ -23,9 +26,7 @@ import {
   SOCKADDR_EVENT,
   TCP_EVENT,
   TCP_STATES,
-} from '../../src/domain/layout/net.ts';
-import { HEADER } from '../../src/domain/layout/process.ts';
-import { formatNetAddr, isIpv4Mapped } from '../../src/domain/net-addr.ts';
+} from '../../src/families/net/layout.ts';
 
 const H = HEADER.fields;
 const T = TCP_EVENT.fields;

@@ -1,20 +1,21 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseConfig } from '../../src/agent/config.ts';
-import { NET_MAX_EXCLUDED_PIDS, netDefinition, netMonitor } from '../../src/agent/monitors/net-monitor.ts';
 import { BootClock } from '../../src/domain/clock.ts';
 import { Kernel, type NativeBridge } from '../../src/ebpf/index.ts';
+import { netFamily } from '../../src/families/net/index.ts';
+import { NET_MAX_EXCLUDED_PIDS, netMonitor } from '../../src/families/net/monitor.ts';
 
 test('config: defaults, and what is refused', () => {
-  assert.deepEqual(netDefinition.config.parse(undefined), {
+  assert.deepEqual(netFamily.monitorConfig.parse(undefined), {
     enabled: true,
     ringBufferBytes: 4 << 20,
     excludeSelf: true,
   });
-  assert.equal(netDefinition.config.parse({ excludeSelf: false }).excludeSelf, false);
-  assert.equal(netDefinition.config.safeParse({ ringBufferBytes: 5000 }).success, false);
-  assert.equal(netDefinition.config.safeParse({ excludeSelf: 'yes' }).success, false);
-  assert.equal(netDefinition.config.safeParse({ ports: [22] }).success, false, 'unknown keys');
+  assert.equal(netFamily.monitorConfig.parse({ excludeSelf: false }).excludeSelf, false);
+  assert.equal(netFamily.monitorConfig.safeParse({ ringBufferBytes: 5000 }).success, false);
+  assert.equal(netFamily.monitorConfig.safeParse({ excludeSelf: 'yes' }).success, false);
+  assert.equal(netFamily.monitorConfig.safeParse({ ports: [22] }).success, false, 'unknown keys');
 });
 
 test('the agent config holds monitors.net', () => {

@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { BootClock } from '../../src/domain/clock.ts';
-import { decodePolicyRecord } from '../../src/domain/decode/policy.ts';
-import { createDecoder } from '../../src/domain/decode/registry.ts';
-import { AF_INET, AF_INET6 } from '../../src/domain/layout/net.ts';
+import { HEADER } from '../../src/domain/layout/header.ts';
+import { createDecoder } from '../../src/families/decoder.ts';
+import { AF_INET, AF_INET6 } from '../../src/families/net/layout.ts';
+import { decodePolicyRecord } from '../../src/families/policy/decode.ts';
 import {
   POLICY,
   POLICY_AUDITED,
@@ -14,8 +15,7 @@ import {
   POLICY_MIN_SIZE,
   POLICY_REASON_RATE_LIMIT,
   PolicyEventTypeId,
-} from '../../src/domain/layout/policy.ts';
-import { HEADER } from '../../src/domain/layout/process.ts';
+} from '../../src/families/policy/layout.ts';
 
 const H = HEADER.fields;
 const F = POLICY.fields;

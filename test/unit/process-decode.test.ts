@@ -4,23 +4,21 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { BootClock } from '../../src/domain/clock.ts';
 import { readCString, readStringList } from '../../src/domain/decode/cstring.ts';
-import { type DecodeResult, decodeProcessRecord } from '../../src/domain/decode/process.ts';
-import { EVENT_TYPES } from '../../src/domain/events.ts';
+import { COMM_LEN, HEADER, PATH_MAX } from '../../src/domain/layout/header.ts';
+import { layout } from '../../src/domain/layout/struct.ts';
+import { EVENT_TYPES } from '../../src/families/events.ts';
+import { type DecodeResult, decodeProcessRecord } from '../../src/families/process/decode.ts';
 import {
   ARGS_MAX,
-  COMM_LEN,
   EventTypeId,
   EXEC,
   EXEC_ARGS_TRUNCATED,
   EXEC_FILENAME_TRUNCATED,
   EXIT,
   FORK,
-  HEADER,
-  PATH_MAX,
   PROCESS_LAYOUTS,
-} from '../../src/domain/layout/process.ts';
-import { layout } from '../../src/domain/layout/struct.ts';
-import { decodeWaitStatus } from '../../src/domain/wait-status.ts';
+} from '../../src/families/process/layout.ts';
+import { decodeWaitStatus } from '../../src/families/process/wait-status.ts';
 
 const H = HEADER.fields;
 const E = EXEC.fields;

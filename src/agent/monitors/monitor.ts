@@ -1,8 +1,8 @@
 /** A monitor: one kernel program family feeding decoded events to a sink. */
 
 import type { MonitorStatus } from '../../domain/contracts/status.ts';
-import type { DecoderSpec } from '../../domain/decode/registry.ts';
-import type { BpfEvent } from '../../domain/events.ts';
+import type { DecoderSpec } from '../../families/decoder.ts';
+import type { BpfEvent } from '../../families/events.ts';
 
 /** Receives decoded events; `priority` events may use the store queue's reserve. */
 export type EventSink = (events: BpfEvent[], priority?: boolean) => void;

@@ -5,8 +5,6 @@
  * attach/configure steps; failures stay inside the monitor.
  */
 import type { BootClock } from '../../domain/clock.ts';
-import { createDecoder, type DecoderSpec } from '../../domain/decode/registry.ts';
-import type { BpfEvent } from '../../domain/events.ts';
 import {
   type Attachment,
   type BpfMap,
@@ -19,10 +17,12 @@ import {
   u32,
   u64n,
 } from '../../ebpf/index.ts';
+import type { DecoderSpec, RecordDecoder } from '../../families/decoder.ts';
+import type { BpfEvent } from '../../families/events.ts';
 import { bpfObjectPath } from '../../host/paths.ts';
 import type { EventSink, Monitor, MonitorStatus, RawBatchSink } from './monitor.ts';
 
-export type { RecordDecoder } from '../../domain/decode/registry.ts';
+export type { RecordDecoder } from '../../families/decoder.ts';
 
 export type { RawBatchSink } from './monitor.ts';
 
@@ -45,6 +45,11 @@ export interface RingMonitorSpec {
   readonly dropTypes: readonly number[];
   /** How this monitor's records decode (a plain description: it can cross to a worker). */
   readonly decoder: DecoderSpec;
+  /**
+   * Builds the decoder for decoding here: the family's own factory (a monitor
+   * cannot use the family list's createDecoder, which would import it back).
+   */
+  readonly createDecoder: (clock: BootClock) => RecordDecoder<BpfEvent>;
   /** Kernel boot time to wall time, for local decoding. */
   readonly clock: BootClock;
   /** Process lifecycle events: never dropped in userspace because of other monitors' floods. */
@@ -151,7 +156,7 @@ export class RingMonitor implements Monitor {
       this.#drops = obj.typedMap(s.dropsMap, u32, u64n);
       s.prepare?.(obj);
       const priority = s.priority ?? false;
-      const decode = createDecoder(s.decoder, s.clock);
+      const decode = s.createDecoder(s.clock);
       // Without a threshold every record can wake the consumer: no timer needed.
       const ringOpts = s.wakeupBytes ? { pollIntervalMs: s.pollIntervalMs ?? DEFAULT_POLL_MS } : {};
       this.#ring = RingBuffer.open(

@@ -1,7 +1,7 @@
 /** The store in a worker thread: decoding and SQLite off the event loop. */
 
 import type { StoreCounters } from '../../domain/contracts/status.ts';
-import type { DecoderSpec } from '../../domain/decode/registry.ts';
+import type { DecoderSpec } from '../../families/decoder.ts';
 import type { Config } from '../config.ts';
 import { StoreClient } from '../store-worker/store-client.ts';
 import type { StoreBackend } from './backend.ts';

@@ -3,8 +3,8 @@
  * path, in one place so a benchmark can run exactly what the worker runs.
  */
 import type { BootClock } from '../../domain/clock.ts';
-import { createDecoder, type DecoderSpec, type RecordDecoder } from '../../domain/decode/registry.ts';
-import type { BpfEvent } from '../../domain/events.ts';
+import { createDecoder, type DecoderSpec, type RecordDecoder } from '../../families/decoder.ts';
+import type { BpfEvent } from '../../families/events.ts';
 import type { MonitorCounts } from './protocol.ts';
 
 export type EventsSink = (events: BpfEvent[], priority: boolean) => void;

@@ -1,7 +1,7 @@
 /** Messages between the agent's main thread and its store worker. */
 
 import type { LatencySummary, RetentionCounts, StoreHistograms } from '../../domain/contracts/status.ts';
-import type { DecoderSpec } from '../../domain/decode/registry.ts';
+import type { DecoderSpec } from '../../families/decoder.ts';
 import type { Config } from '../config.ts';
 
 export interface WorkerInit {

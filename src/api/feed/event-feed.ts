@@ -3,7 +3,7 @@
  * queries return, filtered by type(s), pid, command and user, from now on or
  * resumed after an event id. Shared by the SSE and gRPC streams.
  */
-import { EVENT_TYPES, type EventType } from '../../domain/events.ts';
+import { EVENT_TYPES, type EventType } from '../../families/events.ts';
 import { maxEventId } from '../../store/event-ids.ts';
 import type { StoredEvent } from '../../store/event-query.ts';
 import { eventMatches, readEventsAfter, type TailEventFilter } from '../../store/event-tail.ts';

@@ -6,7 +6,7 @@
  */
 
 import type { Command } from 'commander';
-import { EVENT_TYPES } from '../../domain/events.ts';
+import { EVENT_TYPES } from '../../families/events.ts';
 import { openDatabase } from '../../store/database.ts';
 import { parseEventFilter } from '../../store/event-filter-input.ts';
 import { type EventFilter, MAX_LIMIT, queryEvents, type StoredEvent } from '../../store/event-query.ts';

@@ -10,9 +10,9 @@ import {
   PROTOCOLS as FIREWALL_PROTOCOLS,
 } from '../../domain/enforce/firewall/rule.ts';
 import { PROTOCOLS as POLICY_PROTOCOLS } from '../../domain/enforce/policy/rule.ts';
-import { EVENT_TYPES } from '../../domain/events.ts';
 import { SEVERITIES } from '../../domain/rules/rule.ts';
 import { CGROUP_ATTACH_TYPES, progTypeName } from '../../ebpf/names.ts';
+import { EVENT_TYPES } from '../../families/events.ts';
 import { SUMMARY_KEYS } from '../../store/event-summary.ts';
 import { LINK_KINDS } from '../commands/link-spec-args.ts';
 import type { HintSource, ValueHint } from './model.ts';

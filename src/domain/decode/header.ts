@@ -1,7 +1,8 @@
 /** The common record header (struct bw_event_header), shared by every family's decoder. */
+
+import type { EventBase, EventType } from '../../families/events.ts';
 import type { BootClock } from '../clock.ts';
-import type { EventBase, EventType } from '../events.ts';
-import { COMM_LEN, HEADER } from '../layout/process.ts';
+import { COMM_LEN, HEADER } from '../layout/header.ts';
 import { readCString } from './cstring.ts';
 
 const H = HEADER.fields;

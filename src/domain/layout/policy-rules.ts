@@ -1,6 +1,7 @@
 /** Layouts of the egress and exec policy map entries (bpf/include/policy_rules.h). */
-import { POLICY } from './policy.ts';
-import { PATH_MAX } from './process.ts';
+
+import { POLICY } from '../../families/policy/layout.ts';
+import { PATH_MAX } from './header.ts';
 import { layout } from './struct.ts';
 
 export const POLICY_MAX_RULES = 256;

@@ -15,7 +15,6 @@
 import { readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { BootClock } from '../../domain/clock.ts';
-import { decodePolicyRecord } from '../../domain/decode/policy.ts';
 import {
   decideVerified,
   encodeFileKey,
@@ -25,8 +24,6 @@ import {
   slotsAt,
   type VerifyRequest,
 } from '../../domain/enforce/policy/exec-verify.ts';
-import type { BpfEvent } from '../../domain/events.ts';
-import { POLICY, POLICY_AUDITED, POLICY_DENIED } from '../../domain/layout/policy.ts';
 import {
   EXEC_VERIFIER,
   POLICY_MAX_RULES,
@@ -36,6 +33,9 @@ import {
   RULE_DENY,
 } from '../../domain/layout/policy-rules.ts';
 import { forEachRecord, type NativeBridge, type RawMap, RingBuffer } from '../../ebpf/index.ts';
+import type { BpfEvent } from '../../families/events.ts';
+import { decodePolicyRecord } from '../../families/policy/decode.ts';
+import { POLICY, POLICY_AUDITED, POLICY_DENIED } from '../../families/policy/layout.ts';
 import { PinnedPolicyObject } from '../policy/pinned-object.ts';
 import { execObjectSpec } from './exec-policy.ts';
 import { shaKey } from './exec-tables.ts';

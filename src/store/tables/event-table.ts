@@ -4,10 +4,11 @@
  * the values written and read back. One file per family registers one table.
  */
 import type { SQLInputValue, SQLOutputValue } from 'node:sqlite';
-import type { BpfEvent, EventBase, EventType } from '../../domain/events.ts';
+import type { BpfEvent, EventBase, EventType } from '../../families/events.ts';
 
 export type Row = Record<string, SQLOutputValue>;
-export type Stored<E extends BpfEvent = BpfEvent> = E extends BpfEvent
+/** An event as read back from the store (one family's, or any: BpfEvent). */
+export type Stored<E extends EventBase = BpfEvent> = E extends EventBase
   ? Omit<E, 'ktimeNs'> & { readonly id: number }
   : never;
 export type EventOf<T extends EventType> = Extract<BpfEvent, { type: T }>;

@@ -1,21 +1,9 @@
-/** Every event table, one line per monitor family. */
-import type { EventType } from '../../domain/events.ts';
-import { DNS_TABLE } from './dns.ts';
-import { DROP_TABLE } from './drop.ts';
+/** Every event table: one per family (src/families/). */
+import type { EventType } from '../../families/events.ts';
+import { FAMILIES } from '../../families/index.ts';
 import type { EventTable, TypeMapping } from './event-table.ts';
-import { FILE_TABLE } from './file.ts';
-import { NET_TABLE } from './net.ts';
-import { POLICY_TABLE } from './policy.ts';
-import { PROCESS_TABLE } from './process.ts';
 
-export const EVENT_TABLES: readonly EventTable[] = [
-  PROCESS_TABLE,
-  DROP_TABLE,
-  DNS_TABLE,
-  FILE_TABLE,
-  NET_TABLE,
-  POLICY_TABLE,
-];
+export const EVENT_TABLES: readonly EventTable[] = FAMILIES.map((f) => f.table);
 
 export function tableFor(type: EventType): { table: EventTable; mapping: TypeMapping } | undefined {
   for (const table of EVENT_TABLES) {

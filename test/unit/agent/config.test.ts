@@ -8,7 +8,7 @@ import {
   resolveConfig as resolveLayered,
 } from '../../../src/agent/config.ts';
 import { AgentError } from '../../../src/agent/errors.ts';
-import { processDefinition } from '../../../src/agent/monitors/process-monitor.ts';
+import { processFamily } from '../../../src/families/process/index.ts';
 import { DEFAULT_DB_PATH, DEFAULT_RUNTIME_DIR } from '../../../src/host/paths.ts';
 import { tempDir } from '../store/fixtures.ts';
 
@@ -44,7 +44,7 @@ test('defaults: an empty, null or missing config gives every default', () => {
     assert.equal(c.statusIntervalMs, 5000);
     assert.deepEqual(c.retention, { maxAge: '7d', maxSizeMiB: 2048, intervalSeconds: 60 });
     // Each monitor family owns its defaults (monitors/*.ts).
-    assert.deepEqual(c.monitors.process, processDefinition.config.parse({}));
+    assert.deepEqual(c.monitors.process, processFamily.monitorConfig.parse({}));
     assert.equal(c.monitors.process.enabled, true);
   }
   assert.deepEqual(resolveConfig({}), parseConfig({}));

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { processMonitor } from '../../../src/agent/monitors/process-monitor.ts';
 import type { RingMonitor } from '../../../src/agent/monitors/ring-monitor.ts';
 import { BootClock } from '../../../src/domain/clock.ts';
-import type { BpfEvent } from '../../../src/domain/events.ts';
-import { EventTypeId, EXEC, EXIT, FORK, HEADER } from '../../../src/domain/layout/process.ts';
+import { HEADER } from '../../../src/domain/layout/header.ts';
 import { BpfError } from '../../../src/ebpf/errors.ts';
 import { Kernel } from '../../../src/ebpf/kernel.ts';
+import type { BpfEvent } from '../../../src/families/events.ts';
+import { EventTypeId, EXEC, EXIT, FORK } from '../../../src/families/process/layout.ts';
+import { processMonitor } from '../../../src/families/process/monitor.ts';
 import { Errno, type FakeBridge, PROCESS_OBJECT, processBridge } from '../fake-bridge.ts';
 
 const RING_BYTES = 1 << 16;

@@ -20,8 +20,8 @@ import {
   startGrpcServer,
 } from '../../../src/api/grpc/index.ts';
 import type { StatusSnapshot } from '../../../src/domain/contracts/status.ts';
-import type { BpfEvent } from '../../../src/domain/events.ts';
 import type { Severity } from '../../../src/domain/rules/rule.ts';
+import type { BpfEvent } from '../../../src/families/events.ts';
 import { insertAlerts } from '../../../src/store/alerts-store.ts';
 import { openDatabase } from '../../../src/store/database.ts';
 import { EventWriter } from '../../../src/store/event-writer.ts';

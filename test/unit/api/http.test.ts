@@ -11,7 +11,7 @@ import { ApiConfigSchema } from '../../../src/api/config.ts';
 import { inlineDb } from '../../../src/api/db/client.ts';
 import { fitConnectionCaps, openFileLimit } from '../../../src/api/fd-budget.ts';
 import { buildApi } from '../../../src/api/http/server.ts';
-import type { BpfEvent } from '../../../src/domain/events.ts';
+import type { BpfEvent } from '../../../src/families/events.ts';
 import { insertAlerts } from '../../../src/store/alerts-store.ts';
 import { openDatabase } from '../../../src/store/database.ts';
 import { EventWriter } from '../../../src/store/event-writer.ts';

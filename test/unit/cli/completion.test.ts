@@ -15,8 +15,8 @@ import { Argument, Command, Option } from 'commander';
 import { registerCompletionCommand } from '../../../src/cli/commands/completion.ts';
 import { completionScript, SHELLS, type Shell } from '../../../src/cli/completion/index.ts';
 import { buildProgram } from '../../../src/cli/program.ts';
-import { EVENT_TYPES } from '../../../src/domain/events.ts';
 import { SEVERITIES } from '../../../src/domain/rules/rule.ts';
+import { EVENT_TYPES } from '../../../src/families/events.ts';
 import { SUMMARY_KEYS } from '../../../src/store/event-summary.ts';
 import { tempDir } from '../store/fixtures.ts';
 

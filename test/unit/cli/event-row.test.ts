@@ -3,9 +3,10 @@ import { test } from 'node:test';
 
 process.env.TZ = 'UTC'; // local-time formatting under test; set before any Date use
 
-const { eventDetails, eventRow, formatDuration, formatLocalTime, shellQuote, signalName } = await import(
+const { eventDetails, eventRow, formatDuration, formatLocalTime } = await import(
   '../../../src/cli/format/event-row.ts'
 );
+const { shellQuote, signalName } = await import('../../../src/families/process/details.ts');
 
 const base = { id: 1, timeUs: Date.UTC(2026, 10, 22, 10, 5, 7, 89) * 1000 + 999, pid: 7, tid: 7, ppid: 1 };
 const common = { ...base, uid: 0, gid: 0, cgroupId: 1, comm: 'sh' };

@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { Command, CommanderError } from 'commander';
 import { registerEventsCommand } from '../../../src/cli/commands/events.ts';
-import { EVENT_TYPES } from '../../../src/domain/events.ts';
+import { EVENT_TYPES } from '../../../src/families/events.ts';
 import { openDatabase } from '../../../src/store/database.ts';
 import { EventWriter } from '../../../src/store/event-writer.ts';
 import { StoreError } from '../../../src/store/store-error.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { constants } from 'node:fs';
 import { test } from 'node:test';
 import { eventDetails } from '../../../src/cli/format/event-row.ts';
-import { openFlagNames, resultText } from '../../../src/cli/format/file-details.ts';
+import { openFlagNames, resultText } from '../../../src/families/file/details.ts';
 
 const common = { id: 1, timeUs: 0, pid: 7, tid: 7, ppid: 1, uid: 0, gid: 0, cgroupId: 1, comm: 'cat' };
 const path = { pathTruncated: false, pathUnreadable: false };

@@ -1,8 +1,8 @@
 /** DETAILS of policy events and rule summaries read as what happened. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { policyDetails } from '../../../src/cli/format/policy-details.ts';
 import { ruleSummary } from '../../../src/cli/format/policy-rule.ts';
+import { policyDetails } from '../../../src/families/policy/details.ts';
 import type { StoredEvent } from '../../../src/store/event-query.ts';
 
 const base = {

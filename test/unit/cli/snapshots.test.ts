@@ -23,8 +23,8 @@ import { registerStatusCommand, renderStatus } from '../../../src/cli/commands/s
 import { completionScript } from '../../../src/cli/completion/index.ts';
 import { buildProgram } from '../../../src/cli/program.ts';
 import type { StatusSnapshot } from '../../../src/domain/contracts/status.ts';
-import type { NetEvent } from '../../../src/domain/events.ts';
 import type { Rule } from '../../../src/domain/rules/rule.ts';
+import type { NetEvent } from '../../../src/families/net/events.ts';
 import { insertAlerts } from '../../../src/store/alerts-store.ts';
 import { openDatabase } from '../../../src/store/database.ts';
 import { EventWriter } from '../../../src/store/event-writer.ts';

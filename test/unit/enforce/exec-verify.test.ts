@@ -16,9 +16,9 @@ import {
   ruleSetBytes,
   slotsAt,
 } from '../../../src/domain/enforce/policy/exec-verify.ts';
-import { POLICY } from '../../../src/domain/layout/policy.ts';
+import { HEADER } from '../../../src/domain/layout/header.ts';
 import { EXEC_VERIFY } from '../../../src/domain/layout/policy-rules.ts';
-import { HEADER } from '../../../src/domain/layout/process.ts';
+import { POLICY } from '../../../src/families/policy/layout.ts';
 
 const key: FileKey = {
   inode: 260180n,

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { DnsAnswerEvent, DnsQueryEvent } from '../../../src/domain/events.ts';
+import type { DnsAnswerEvent, DnsQueryEvent } from '../../../src/families/dns/events.ts';
 import { openDatabase } from '../../../src/store/database.ts';
 import { queryEvents } from '../../../src/store/event-query.ts';
 import { EventWriter } from '../../../src/store/event-writer.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
-import type { BpfEvent } from '../../../src/domain/events.ts';
+import type { BpfEvent } from '../../../src/families/events.ts';
 import { openDatabase } from '../../../src/store/database.ts';
 import { countEvents, queryEvents } from '../../../src/store/event-query.ts';
 import { EventWriter } from '../../../src/store/event-writer.ts';

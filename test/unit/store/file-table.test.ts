@@ -7,7 +7,7 @@ import type {
   OpenEvent,
   RenameEvent,
   UnlinkEvent,
-} from '../../../src/domain/events.ts';
+} from '../../../src/families/file/events.ts';
 import { openDatabase } from '../../../src/store/database.ts';
 import { queryEvents } from '../../../src/store/event-query.ts';
 import { EventWriter } from '../../../src/store/event-writer.ts';

@@ -3,7 +3,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DropEvent, ExecEvent, ExitEvent, ForkEvent } from '../../../src/domain/events.ts';
+import type { DropEvent } from '../../../src/families/drop/events.ts';
+import type { ExecEvent, ExitEvent, ForkEvent } from '../../../src/families/process/events.ts';
 
 export const T0_US = 1_763_800_000_000_000; // 2025-11-22, a fixed wall-clock time
 

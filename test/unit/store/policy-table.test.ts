@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { PolicyEvent } from '../../../src/domain/events.ts';
+import type { PolicyEvent } from '../../../src/families/policy/events.ts';
 import { openDatabase } from '../../../src/store/database.ts';
 import { queryEvents } from '../../../src/store/event-query.ts';
 import { summarizeEvents } from '../../../src/store/event-summary.ts';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import type { BpfEvent } from '../../../src/domain/events.ts';
+import type { BpfEvent } from '../../../src/families/events.ts';
 import { openDatabase } from '../../../src/store/database.ts';
 import { countEvents, type EventFilter, queryEvents } from '../../../src/store/event-query.ts';
 import { summarizeEvents } from '../../../src/store/event-summary.ts';

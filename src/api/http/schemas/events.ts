@@ -1,6 +1,6 @@
 /** Event listing, summaries and the event stream: parameters and rows. */
 import { z } from 'zod';
-import { EVENT_TYPES } from '../../../domain/events.ts';
+import { EVENT_TYPES } from '../../../families/events.ts';
 import { MAX_LIMIT } from '../../../store/event-query.ts';
 import { SUMMARY_KEYS } from '../../../store/event-summary.ts';
 import { decimalInteger } from './common.ts';

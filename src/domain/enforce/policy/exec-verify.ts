@@ -5,9 +5,10 @@
  * which content slots the file matches. Pure: the adapter hashes and
  * signals (src/enforce/exec/exec-verifier.ts).
  */
-import { POLICY } from '../../layout/policy.ts';
+
+import { POLICY } from '../../../families/policy/layout.ts';
+import { HEADER } from '../../layout/header.ts';
 import { EXEC_FILE_KEY, EXEC_VERIFY, POLICY_RULE_WORDS, RULE_SET } from '../../layout/policy-rules.ts';
-import { HEADER } from '../../layout/process.ts';
 
 const V = EXEC_VERIFY.fields;
 const K = EXEC_FILE_KEY.fields;
