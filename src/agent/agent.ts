@@ -11,8 +11,9 @@ import type {
 } from '../domain/contracts/status.ts';
 import { Kernel, nativeBridge } from '../ebpf/index.ts';
 import { ExecVerifier } from '../enforce/exec/exec-verifier.ts';
-import { enforcePinRoot } from '../enforce/pin-root.ts';
 import type { DecoderSpec } from '../families/decoder.ts';
+import type { Monitor } from '../families/monitor.ts';
+import { enforcePinRoot } from '../host/enforce-pins.ts';
 import { makeDirs } from '../host/make-dirs.ts';
 import { ensureMounts } from '../host/mounts.ts';
 import { reconcileAtStart } from '../manager/startup.ts';
@@ -25,7 +26,6 @@ import { AgentError } from './errors.ts';
 import { firewallApi } from './firewall-api.ts';
 import { type AgentInterfaces, startInterfaces } from './interfaces.ts';
 import { createMonitors } from './monitor-set.ts';
-import type { Monitor } from './monitors/monitor.ts';
 import { policyApi } from './policy-api.ts';
 import { programsApi } from './programs-api.ts';
 import { applyReload, type ReloadResult } from './reload.ts';

@@ -8,8 +8,8 @@ import type { DatabaseSync } from 'node:sqlite';
 import type { NativeBridge } from '../ebpf/index.ts';
 import type { EnforcementComponent } from '../enforce/component.ts';
 import { FirewallComponent } from '../enforce/firewall/component.ts';
-import { enforcePinRoot } from '../enforce/pin-root.ts';
 import { startPolicy } from '../enforce/policy/policy-service.ts';
+import { enforcePinRoot } from '../host/enforce-pins.ts';
 import { openDatabase } from '../store/database.ts';
 import type { Config } from './config.ts';
 

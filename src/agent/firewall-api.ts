@@ -8,7 +8,7 @@ import type { NativeBridge } from '../ebpf/index.ts';
 import { withFirewallService } from '../enforce/firewall/factory.ts';
 import type { FirewallService } from '../enforce/firewall/service.ts';
 import type { RuleStatus } from '../enforce/firewall/status.ts';
-import { enforcePinRoot } from '../enforce/pin-root.ts';
+import { enforcePinRoot } from '../host/enforce-pins.ts';
 import type { StoredFirewallRule } from '../store/firewall-store.ts';
 import type { Config } from './config.ts';
 

@@ -4,9 +4,8 @@
  */
 import type { MonitorSnapshot } from '../domain/contracts/status.ts';
 import { FAMILIES } from '../families/index.ts';
+import type { Monitor, MonitorContext } from '../families/monitor.ts';
 import type { Config } from './config.ts';
-import type { MonitorContext } from './monitors/definition.ts';
-import type { Monitor } from './monitors/monitor.ts';
 
 export function failedSnapshot(name: string, error: string): MonitorSnapshot {
   return {

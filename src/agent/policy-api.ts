@@ -2,10 +2,10 @@
 import type { PolicyApi } from '../api/http/deps.ts';
 import { HttpError } from '../api/http/errors.ts';
 import type { NativeBridge } from '../ebpf/index.ts';
-import { enforcePinRoot } from '../enforce/pin-root.ts';
 import { PolicyError } from '../enforce/policy/errors.ts';
 import { policyAdmin } from '../enforce/policy/factory.ts';
 import { addRule, RuleInputError, removeRules } from '../enforce/policy/policy-admin.ts';
+import { enforcePinRoot } from '../host/enforce-pins.ts';
 import { openDatabase } from '../store/database.ts';
 import { listPolicyRules } from '../store/policy-rules-store.ts';
 import type { Config } from './config.ts';

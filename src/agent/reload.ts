@@ -16,14 +16,14 @@ import {
 } from '../domain/config-diff.ts';
 import type { BpfObject } from '../ebpf/index.ts';
 import { writeDropExclusion } from '../families/drop/monitor.ts';
+import { selfExclusion } from '../families/exclusion.ts';
 import { writeFileFilters } from '../families/file/monitor.ts';
+import type { Monitor } from '../families/monitor.ts';
 import { writeNetExclusion } from '../families/net/monitor.ts';
+import { RingMonitor } from '../families/ring-monitor.ts';
 import type { Config } from './config.ts';
 import { DetectionEngine } from './detection/engine.ts';
 import { createSink } from './detection/sinks-from-config.ts';
-import { selfExclusion } from './monitors/exclusion.ts';
-import type { Monitor } from './monitors/monitor.ts';
-import { RingMonitor } from './monitors/ring-monitor.ts';
 
 /** Monitor settings held in BPF maps, which the programs read on every event. */
 interface LiveFilter {

@@ -6,8 +6,9 @@
  * `<pinRoot>/<name>/events`, which the agent's policy monitor drains.
  */
 
-/** Default pin root; separate from the program manager's so reconcile never sees these as drift. */
-export const DEFAULT_ENFORCE_PIN_ROOT = '/sys/fs/bpf/bpfwarden-enforce';
+// The default pin root lives in host/paths.ts; separate from the program manager's so reconcile never sees these as drift.
+export { eventsPinPath } from '../host/enforce-pins.ts';
+export { DEFAULT_ENFORCE_PIN_ROOT } from '../host/paths.ts';
 
 export interface EnforcementComponent {
   /** 'firewall' | 'egress' | 'exec': also the pin directory under the pin root. */
@@ -16,9 +17,4 @@ export interface EnforcementComponent {
   apply(): void;
   /** Releases this process's handles; with unload, also detaches and removes the pins (enforcement stops). */
   close(opts: { readonly unload: boolean }): void;
-}
-
-/** `<pinRoot>/<component>/events`: the ring buffer the policy monitor drains. */
-export function eventsPinPath(pinRoot: string, component: string): string {
-  return `${pinRoot}/${component}/events`;
 }

@@ -5,24 +5,23 @@
  * src/families/index.ts lists the families; every list of families
  * elsewhere (event types, decoders, tables, config, details) derives from it.
  *
- * The monitor is a lazy loader (`monitor: () => import('./monitor.ts')`)
- * rather than a value: the store worker thread and the CLI need the pure
+ * The monitor is a lazy loader (`monitor: siblingMonitor(import.meta.url)`,
+ * the monitor.ts beside the family's index.ts) rather than a value: the store worker thread and the CLI need the pure
  * parts (decoders, tables, formatters, config schemas) and must not load
  * monitor code, which pulls in the ebpf bridge (a native addon) and the
  * agent's ring plumbing. Only the agent calls the loader, for the monitors
  * it starts. A pure core.ts beside a full index.ts per family would need two
  * family lists instead of one.
  *
- * For the same reason a family's monitor.ts must not import the family list
- * (src/families/index.ts, decoder.ts, events.ts values): that would close a
- * cycle through the loader. It imports its own decode.ts instead.
+ * The loader names the module by URL, so the family list depends on no
+ * monitor: the agent, which loads them, does. A family's monitor.ts imports
+ * its own decode.ts, not the family list, for the same reason.
  */
 import type { z } from 'zod';
-import type { MonitorContext } from '../agent/monitors/definition.ts';
-import type { Monitor } from '../agent/monitors/monitor.ts';
 import type { BootClock } from '../domain/clock.ts';
 import type { EventBase } from '../domain/event-base.ts';
-import type { EventTable, Stored } from '../store/tables/event-table.ts';
+import type { EventTable, Stored } from './event-table.ts';
+import type { Monitor, MonitorContext } from './monitor.ts';
 
 /** Decodes one record at [off, off+size) of a batch; null skips it silently. */
 export type RecordDecoder<E extends EventBase = EventBase> = (
@@ -38,6 +37,12 @@ export type RecordDecoder<E extends EventBase = EventBase> = (
  */
 export interface DecoderSpecOf<N extends string = string> {
   readonly family: N;
+}
+
+/** The loader of the monitor.ts beside a family's index.ts (indexUrl: its import.meta.url, in src/ or dist/). */
+export function siblingMonitor<C>(indexUrl: string): () => Promise<MonitorModule<C>> {
+  const href = new URL(indexUrl.endsWith('.ts') ? './monitor.ts' : './monitor.js', indexUrl).href;
+  return () => import(href) as Promise<MonitorModule<C>>;
 }
 
 /** What a family's monitor.ts exports (loaded only by the agent). */

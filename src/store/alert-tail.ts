@@ -1,9 +1,9 @@
 /** Reading alerts by id for live streams: rows after a cursor, oldest first. */
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import { type Alert, SEVERITIES, type Severity, severityRank } from '../domain/rules/rule.ts';
+import { num, type Row } from '../families/event-table.ts';
 import { alertFromRow } from './alerts-store.ts';
 import { StoreError, sqliteMessage } from './store-error.ts';
-import { num, type Row } from './tables/event-table.ts';
 
 export interface TailAlertFilter {
   /** This severity and above. */

@@ -8,7 +8,7 @@ import {
   SEVERITIES,
   type Severity,
 } from '../domain/rules/rule.ts';
-import { num, type Row, str, strOrNull } from './tables/event-table.ts';
+import { num, type Row, str, strOrNull } from '../families/event-table.ts';
 
 export interface RoutedDraft {
   readonly draft: AlertDraft;

@@ -4,7 +4,7 @@
  * outbox depth. Each is a count over durable rows, so it survives restarts.
  */
 import type { DatabaseSync } from 'node:sqlite';
-import { num, type Row, str } from './tables/event-table.ts';
+import { num, type Row, str } from '../families/event-table.ts';
 
 export interface DetectionFigures {
   readonly rules: {

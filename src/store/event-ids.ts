@@ -1,6 +1,6 @@
 /** The newest stored event id: the max over every event table (each a rowid lookup). */
 import type { DatabaseSync } from 'node:sqlite';
-import { num, type Row } from './tables/event-table.ts';
+import { num, type Row } from '../families/event-table.ts';
 import { EVENT_TABLES } from './tables/index.ts';
 
 export function maxEventIdSql(): string {

@@ -7,9 +7,9 @@
  */
 
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+import { num, type Row, type Stored, str } from '../families/event-table.ts';
 import type { EventType } from '../families/events.ts';
 import { StoreError, sqliteMessage } from './store-error.ts';
-import { num, type Row, type Stored, str } from './tables/event-table.ts';
 import { EVENT_TABLES, tableFor } from './tables/index.ts';
 
 export interface EventFilter {

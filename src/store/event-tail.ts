@@ -5,10 +5,10 @@
  * order, so "id > cursor" never skips a row committed later.
  */
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+import type { Row } from '../families/event-table.ts';
 import type { EventType } from '../families/events.ts';
 import { COMMON, type StoredEvent, toEvent } from './event-query.ts';
 import { StoreError, sqliteMessage } from './store-error.ts';
-import type { Row } from './tables/event-table.ts';
 import { EVENT_TABLES } from './tables/index.ts';
 
 /** What a live event stream can filter on (every field optional: all must match). */

@@ -7,9 +7,9 @@
 
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import { LogHistogram } from '../domain/histogram.ts';
+import { COMMON_COLUMNS, type TypeMapping } from '../families/event-table.ts';
 import type { BpfEvent } from '../families/events.ts';
 import { StoreError, sqliteMessage, sqlitePrimaryCode } from './store-error.ts';
-import { COMMON_COLUMNS, type TypeMapping } from './tables/event-table.ts';
 import { EVENT_TABLES } from './tables/index.ts';
 
 export interface EventWriterOptions {

@@ -9,8 +9,8 @@ import { FirewallError } from '../domain/enforce/firewall/errors.ts';
 import { DEFAULT_RATE_LIMIT, type RateLimitSettings } from '../domain/enforce/firewall/ratelimit.ts';
 import { type FirewallRule, ruleToJson } from '../domain/enforce/firewall/rule.ts';
 import { requireRule } from '../domain/enforce/firewall/validate.ts';
+import { num, type Row, str, strOrNull } from '../families/event-table.ts';
 import { StoreError, sqliteMessage } from './store-error.ts';
-import { num, type Row, str, strOrNull } from './tables/event-table.ts';
 
 export type FirewallWho = 'cli' | 'config' | 'api';
 export type XdpModeWanted = 'auto' | 'drv' | 'skb';

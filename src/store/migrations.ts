@@ -12,6 +12,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { DNS_TABLE } from '../families/dns/table.ts';
 import { DROP_TABLE } from '../families/drop/table.ts';
+import { COMMON_COLUMNS, type EventTable } from '../families/event-table.ts';
 import { FILE_TABLE } from '../families/file/table.ts';
 import { NET_TABLE } from '../families/net/table.ts';
 import { POLICY_TABLE } from '../families/policy/table.ts';
@@ -21,7 +22,6 @@ import { FIREWALL_DDL } from './firewall-schema.ts';
 import { MANAGER_DDL } from './manager-schema.ts';
 import { POLICY_RULES_API_SOURCE_DDL, POLICY_RULES_DDL } from './policy-schema.ts';
 import { StoreError, sqliteMessage } from './store-error.ts';
-import { COMMON_COLUMNS, type EventTable } from './tables/event-table.ts';
 
 export interface Migration {
   readonly version: number;

@@ -6,8 +6,8 @@
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { Alert } from '../domain/rules/rule.ts';
+import { num, type Row, str } from '../families/event-table.ts';
 import { getAlert } from './alerts-store.ts';
-import { num, type Row, str } from './tables/event-table.ts';
 
 export interface DueDelivery {
   readonly alertId: number;

@@ -4,8 +4,8 @@
  * each change and its log row commit in one transaction.
  */
 import type { DatabaseSync } from 'node:sqlite';
+import { num, type Row, str, strOrNull } from '../families/event-table.ts';
 import { StoreError, sqliteMessage } from './store-error.ts';
-import { num, type Row, str, strOrNull } from './tables/event-table.ts';
 
 export type PolicyKind = 'egress' | 'exec';
 export type PolicySource = 'cli' | 'config' | 'api';

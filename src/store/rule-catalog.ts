@@ -4,7 +4,7 @@
  * through (defined here as CTEs over the id range of one run).
  */
 import type { RuleCatalog } from '../domain/rules/catalog.ts';
-import { COMMON_COLUMNS } from './tables/event-table.ts';
+import { COMMON_COLUMNS } from '../families/event-table.ts';
 import { EVENT_TABLES } from './tables/index.ts';
 
 const VIEW_COLUMNS = [...COMMON_COLUMNS, 'path', 'addr', 'port', 'local_port'];

@@ -1,8 +1,8 @@
 /** Rules and their run state in SQLite. */
 import type { DatabaseSync } from 'node:sqlite';
 import { isSeverity, type Rule } from '../domain/rules/rule.ts';
+import { num, type Row, str, strOrNull } from '../families/event-table.ts';
 import { maxEventId } from './event-ids.ts';
-import { num, type Row, str, strOrNull } from './tables/event-table.ts';
 
 export interface StoredRule extends Rule {
   readonly source: string;

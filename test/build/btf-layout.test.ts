@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { describe, test } from 'node:test';
+import { POLICY_LAYOUTS } from '../../src/domain/layout/policy-record.ts';
 import { EGRESS_MAP_LAYOUTS, EXEC_MAP_LAYOUTS } from '../../src/domain/layout/policy-rules.ts';
 import type { StructLayout } from '../../src/domain/layout/struct.ts';
 import { BpfObjectSpec } from '../../src/ebpf/index.ts';
@@ -14,7 +15,6 @@ import { DNS_LAYOUTS } from '../../src/families/dns/layout.ts';
 import { DROP_LAYOUTS } from '../../src/families/drop/layout.ts';
 import { FILE_LAYOUTS } from '../../src/families/file/layout.ts';
 import { NET_LAYOUTS } from '../../src/families/net/layout.ts';
-import { POLICY_LAYOUTS } from '../../src/families/policy/layout.ts';
 import { PROCESS_LAYOUTS } from '../../src/families/process/layout.ts';
 import { bpfObjectPath } from '../../src/host/paths.ts';
 

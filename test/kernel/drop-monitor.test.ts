@@ -6,13 +6,13 @@ import dgram from 'node:dgram';
 import { statSync } from 'node:fs';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { selfExclusion } from '../../src/agent/monitors/exclusion.ts';
-import type { RingMonitor } from '../../src/agent/monitors/ring-monitor.ts';
 import { BootClock } from '../../src/domain/clock.ts';
 import { Kernel, nativeBridge } from '../../src/ebpf/index.ts';
 import type { DropEvent } from '../../src/families/drop/events.ts';
 import { dropMonitor } from '../../src/families/drop/monitor.ts';
 import type { BpfEvent } from '../../src/families/events.ts';
+import { selfExclusion } from '../../src/families/exclusion.ts';
+import type { RingMonitor } from '../../src/families/ring-monitor.ts';
 import { kernelSkip } from '../support/kernel-gate.ts';
 import { eventually, sleep } from '../support/spawn.ts';
 

@@ -23,7 +23,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, test } from 'node:test';
 import { EXEC_VERIFIER } from '../../src/domain/layout/policy-rules.ts';
 import { nativeBridge } from '../../src/ebpf/index.ts';
-import { PinnedMap } from '../../src/enforce/policy/pinned-map.ts';
+import { PinnedMap } from '../../src/ebpf/pinned-map.ts';
 import { BIN, type RunningAgent, startAgent } from '../support/agent-process.ts';
 import { kernelSkip } from '../support/kernel-gate.ts';
 import { runInCgroup, testPinRoot } from '../support/policy-env.ts';

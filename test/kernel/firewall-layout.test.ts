@@ -16,8 +16,8 @@ import {
   RULE,
   RULE_STATS,
 } from '../../src/domain/enforce/firewall/layout.ts';
+import { POLICY } from '../../src/domain/layout/policy-record.ts';
 import { BpfObjectSpec } from '../../src/ebpf/index.ts';
-import { POLICY } from '../../src/families/policy/layout.ts';
 import { bpfObjectPath } from '../../src/host/paths.ts';
 import { kernelSkip } from '../support/kernel-gate.ts';
 

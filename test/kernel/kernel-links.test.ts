@@ -4,12 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { RingMonitor } from '../../src/agent/monitors/ring-monitor.ts';
 import { BootClock } from '../../src/domain/clock.ts';
 import { isErr } from '../../src/ebpf/bridge.ts';
 import { Kernel, nativeBridge } from '../../src/ebpf/index.ts';
 import { dropMonitor } from '../../src/families/drop/monitor.ts';
 import { processMonitor } from '../../src/families/process/monitor.ts';
+import type { RingMonitor } from '../../src/families/ring-monitor.ts';
 import { cli } from '../support/agent-process.ts';
 import { kernelSkip } from '../support/kernel-gate.ts';
 

@@ -8,12 +8,12 @@ import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import type { RingMonitor } from '../../src/agent/monitors/ring-monitor.ts';
 import { BootClock } from '../../src/domain/clock.ts';
 import { Kernel, nativeBridge } from '../../src/ebpf/index.ts';
 import type { BpfEvent } from '../../src/families/events.ts';
 import type { NetEvent } from '../../src/families/net/events.ts';
 import { netMonitor } from '../../src/families/net/monitor.ts';
+import type { RingMonitor } from '../../src/families/ring-monitor.ts';
 import { kernelSkip } from '../support/kernel-gate.ts';
 import { type Exited, eventually, sleep } from '../support/spawn.ts';
 

@@ -1,13 +1,13 @@
 /** The process monitor in the running kernel: real processes, their events. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { RingMonitor } from '../../src/agent/monitors/ring-monitor.ts';
 import { BootClock } from '../../src/domain/clock.ts';
 import { Kernel, nativeBridge } from '../../src/ebpf/index.ts';
 import type { BpfEvent } from '../../src/families/events.ts';
 import type { ExecEvent, ExitEvent, ForkEvent } from '../../src/families/process/events.ts';
 import { ARGS_MAX } from '../../src/families/process/layout.ts';
 import { processMonitor } from '../../src/families/process/monitor.ts';
+import type { RingMonitor } from '../../src/families/ring-monitor.ts';
 import { kernelSkip } from '../support/kernel-gate.ts';
 import { eventually, exited, run, start } from '../support/spawn.ts';
 

@@ -9,12 +9,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { RingMonitor } from '../../src/agent/monitors/ring-monitor.ts';
 import { BootClock } from '../../src/domain/clock.ts';
 import { Kernel, nativeBridge, type RingStats } from '../../src/ebpf/index.ts';
 import type { BpfEvent } from '../../src/families/events.ts';
 import type { OpenEvent } from '../../src/families/file/events.ts';
 import { fileMonitor } from '../../src/families/file/monitor.ts';
+import type { RingMonitor } from '../../src/families/ring-monitor.ts';
 import { kernelSkip } from '../support/kernel-gate.ts';
 import { eventually, run } from '../support/spawn.ts';
 

@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BootClock } from '../../src/domain/clock.ts';
 import { forEachRecord, Kernel, nativeBridge, RingBuffer } from '../../src/ebpf/index.ts';
-import { PinnedMap } from '../../src/enforce/policy/pinned-map.ts';
+import { PinnedMap } from '../../src/ebpf/pinned-map.ts';
 import { decodePolicyRecord } from '../../src/families/policy/decode.ts';
 import type { PolicyEvent } from '../../src/families/policy/events.ts';
 import { cgroup2Root } from '../../src/host/cgroup.ts';

@@ -4,9 +4,6 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { BootClock } from '../../src/domain/clock.ts';
 import { HEADER } from '../../src/domain/layout/header.ts';
-import { createDecoder } from '../../src/families/decoder.ts';
-import { AF_INET, AF_INET6 } from '../../src/families/net/layout.ts';
-import { decodePolicyRecord } from '../../src/families/policy/decode.ts';
 import {
   POLICY,
   POLICY_AUDITED,
@@ -15,7 +12,10 @@ import {
   POLICY_MIN_SIZE,
   POLICY_REASON_RATE_LIMIT,
   PolicyEventTypeId,
-} from '../../src/families/policy/layout.ts';
+} from '../../src/domain/layout/policy-record.ts';
+import { createDecoder } from '../../src/families/decoder.ts';
+import { AF_INET, AF_INET6 } from '../../src/families/net/layout.ts';
+import { decodePolicyRecord } from '../../src/families/policy/decode.ts';
 
 const H = HEADER.fields;
 const F = POLICY.fields;

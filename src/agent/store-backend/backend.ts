@@ -1,7 +1,7 @@
 /** Where the agent's events go: the store, in this thread or in a worker. */
 import type { StoreCounters } from '../../domain/contracts/status.ts';
-import type { EventSink } from '../monitors/monitor.ts';
-import type { RawBatchSink } from '../monitors/ring-monitor.ts';
+import type { EventSink } from '../../families/monitor.ts';
+import type { RawBatchSink } from '../../families/ring-monitor.ts';
 
 export interface StoreBackend {
   /** For monitors that decode themselves. */

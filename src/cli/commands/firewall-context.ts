@@ -10,7 +10,7 @@ import { DEFAULT_ENFORCE_PIN_ROOT } from '../../enforce/component.ts';
 import { withFirewallService } from '../../enforce/firewall/factory.ts';
 import { persistentPinRoot } from '../../enforce/firewall/host-pins.ts';
 import { currentUser, type FirewallService } from '../../enforce/firewall/service.ts';
-import { enforcePinRoot } from '../../enforce/pin-root.ts';
+import { enforcePinRoot } from '../../host/enforce-pins.ts';
 import { ensureMounts } from '../../host/mounts.ts';
 import { DEFAULT_DB_PATH } from '../../host/paths.ts';
 

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import type { RuleIssue } from '../../domain/enforce/policy/rule-input.ts';
 import { DEFAULT_ENFORCE_PIN_ROOT } from '../../enforce/component.ts';
-import { enforcePinRoot } from '../../enforce/pin-root.ts';
+import { enforcePinRoot } from '../../host/enforce-pins.ts';
 import { DEFAULT_DB_PATH } from '../../host/paths.ts';
 
 export const USAGE = { code: 'bpfwarden.usage', exitCode: 2 } as const;

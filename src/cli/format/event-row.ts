@@ -7,7 +7,7 @@
 import { FAMILIES } from '../../families/index.ts';
 import type { StoredEvent } from '../../store/event-query.ts';
 
-export { formatDuration } from './duration.ts';
+export { formatDuration } from '../../domain/format-duration.ts';
 
 import type { Column } from './table.ts';
 

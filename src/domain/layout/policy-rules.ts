@@ -1,7 +1,7 @@
 /** Layouts of the egress and exec policy map entries (bpf/include/policy_rules.h). */
 
-import { POLICY } from '../../families/policy/layout.ts';
 import { PATH_MAX } from './header.ts';
+import { POLICY } from './policy-record.ts';
 import { layout } from './struct.ts';
 
 export const POLICY_MAX_RULES = 256;

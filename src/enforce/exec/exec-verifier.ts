@@ -24,6 +24,7 @@ import {
   slotsAt,
   type VerifyRequest,
 } from '../../domain/enforce/policy/exec-verify.ts';
+import { POLICY, POLICY_AUDITED, POLICY_DENIED } from '../../domain/layout/policy-record.ts';
 import {
   EXEC_VERIFIER,
   POLICY_MAX_RULES,
@@ -35,7 +36,6 @@ import {
 import { forEachRecord, type NativeBridge, type RawMap, RingBuffer } from '../../ebpf/index.ts';
 import type { BpfEvent } from '../../families/events.ts';
 import { decodePolicyRecord } from '../../families/policy/decode.ts';
-import { POLICY, POLICY_AUDITED, POLICY_DENIED } from '../../families/policy/layout.ts';
 import { PinnedPolicyObject } from '../policy/pinned-object.ts';
 import { execObjectSpec } from './exec-policy.ts';
 import { shaKey } from './exec-tables.ts';

@@ -1,6 +1,6 @@
 /** monitors.dns: the DNS monitor's settings. */
 import { z } from 'zod';
-import { checkWakeup, ringMonitorFields } from '../../agent/monitors/config-schema.ts';
+import { checkWakeup, ringMonitorFields } from '../ring-config.ts';
 
 export const dnsMonitorConfig = z
   .object({

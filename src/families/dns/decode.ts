@@ -1,9 +1,9 @@
 /** Decodes DNS monitor records (a UDP datagram to or from port 53) into query and answer events. */
 import type { BootClock } from '../../domain/clock.ts';
-import { decodeHeader, headerTypeId } from '../../domain/decode/header.ts';
 import { formatIp } from '../../domain/decode/ip.ts';
 import { HEADER } from '../../domain/layout/header.ts';
 import type { DecoderSpecOf, RecordDecoder } from '../family.ts';
+import { decodeHeader, headerTypeId } from '../header.ts';
 import { DnsEchoFilter } from './echo.ts';
 import type { DnsEvent } from './events.ts';
 import { DNS, DNS_EGRESS, DNS_PORT, DNS_TYPE_ID } from './layout.ts';

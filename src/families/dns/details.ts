@@ -1,5 +1,5 @@
 /** DETAILS of DNS queries and answers: name, type, server, result. Pure. */
-import type { Stored } from '../../store/tables/event-table.ts';
+import type { Stored } from '../event-table.ts';
 import type { DnsEvent } from './events.ts';
 
 type StoredDns = Stored<DnsEvent>;

@@ -1,5 +1,5 @@
 /** The dns family: queries and answers on UDP port 53, answers linked to their query's pid (bpf/dns.bpf.c). */
-import { defineFamily } from '../family.ts';
+import { defineFamily, siblingMonitor } from '../family.ts';
 import { dnsMonitorConfig } from './config.ts';
 import { dnsDecoder } from './decode.ts';
 import { dnsDetails } from './details.ts';
@@ -13,5 +13,5 @@ export const dnsFamily = defineFamily({
   table: DNS_TABLE,
   details: dnsDetails,
   monitorConfig: dnsMonitorConfig,
-  monitor: () => import('./monitor.ts'),
+  monitor: siblingMonitor(import.meta.url),
 });

@@ -4,14 +4,13 @@
  */
 import { closeSync, openSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { AgentError } from '../../agent/errors.ts';
-import { type RingDelivery, ringDelivery } from '../../agent/monitors/config-schema.ts';
-import type { MonitorContext } from '../../agent/monitors/definition.ts';
-import type { Monitor } from '../../agent/monitors/monitor.ts';
-import { RingMonitor, type RingMonitorDeps } from '../../agent/monitors/ring-monitor.ts';
 import type { BootClock } from '../../domain/clock.ts';
 import type { Attachment, BpfObject } from '../../ebpf/index.ts';
 import { cgroup2Root } from '../../host/cgroup.ts';
+import type { Monitor, MonitorContext } from '../monitor.ts';
+import { MonitorError } from '../monitor-error.ts';
+import { type RingDelivery, ringDelivery } from '../ring-config.ts';
+import { RingMonitor, type RingMonitorDeps } from '../ring-monitor.ts';
 import type { DnsMonitorConfig } from './config.ts';
 import { dnsDecoder } from './decode.ts';
 import { DNS_TYPE_ID } from './layout.ts';
@@ -51,7 +50,7 @@ export function dnsMonitor(opts: DnsMonitorOptions, deps: RingMonitorDeps): Ring
       },
       attach: (obj: BpfObject): Attachment[] => {
         if (path === undefined) {
-          throw new AgentError(
+          throw new MonitorError(
             'NO_CGROUP2',
             'cgroup v2 is not mounted (no cgroup2 in /proc/mounts); mount it or set monitors.dns.cgroupPath',
           );
@@ -60,7 +59,7 @@ export function dnsMonitor(opts: DnsMonitorOptions, deps: RingMonitorDeps): Ring
           // O_RDONLY opens a directory; the kernel wants its fd.
           cgroupFd = openSync(path, 'r');
         } catch (err) {
-          throw new AgentError('CGROUP_OPEN', `cannot open cgroup ${path}: ${(err as Error).message}`);
+          throw new MonitorError('CGROUP_OPEN', `cannot open cgroup ${path}: ${(err as Error).message}`);
         }
         const links: Attachment[] = [];
         try {

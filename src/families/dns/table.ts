@@ -9,7 +9,7 @@ import {
   num,
   numOrNull,
   str,
-} from '../../store/tables/event-table.ts';
+} from '../event-table.ts';
 import type { DnsAnswer } from './events.ts';
 import { DNS_EVENT_TYPES } from './events.ts';
 

@@ -1,10 +1,10 @@
 /** Decodes packet drop records into events; reason names are injected (from kernel BTF). */
 import type { BootClock } from '../../domain/clock.ts';
 import { readCString } from '../../domain/decode/cstring.ts';
-import { decodeHeader, headerTypeId } from '../../domain/decode/header.ts';
 import { formatIp } from '../../domain/decode/ip.ts';
 import { HEADER } from '../../domain/layout/header.ts';
 import type { DecoderSpecOf, RecordDecoder } from '../family.ts';
+import { decodeHeader, headerTypeId } from '../header.ts';
 import type { DropEvent } from './events.ts';
 import {
   DROP,

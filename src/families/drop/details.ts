@@ -1,5 +1,5 @@
 /** DETAILS of a packet drop: reason, flow, interface, kernel location. Pure. */
-import type { Stored } from '../../store/tables/event-table.ts';
+import type { Stored } from '../event-table.ts';
 import type { DropEvent } from './events.ts';
 
 type StoredDrop = Stored<DropEvent>;

@@ -1,5 +1,5 @@
 /** The drop family: packets the kernel freed, with its drop reason (bpf/drop.bpf.c). */
-import { defineFamily } from '../family.ts';
+import { defineFamily, siblingMonitor } from '../family.ts';
 import { dropMonitorConfig } from './config.ts';
 import { dropDecoder } from './decode.ts';
 import { dropDetails } from './details.ts';
@@ -13,5 +13,5 @@ export const dropFamily = defineFamily({
   table: DROP_TABLE,
   details: dropDetails,
   monitorConfig: dropMonitorConfig,
-  monitor: () => import('./monitor.ts'),
+  monitor: siblingMonitor(import.meta.url),
 });

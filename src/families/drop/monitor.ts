@@ -1,16 +1,11 @@
 /** Packet drop monitor: skb:kfree_skb with the kernel's drop reason, rate-limited in the kernel. */
-import { type RingDelivery, ringDelivery } from '../../agent/monitors/config-schema.ts';
-import type { MonitorContext } from '../../agent/monitors/definition.ts';
-import {
-  type Exclusion,
-  exclusionEntries,
-  selfExclusion,
-  writeExclusion,
-} from '../../agent/monitors/exclusion.ts';
-import type { Monitor } from '../../agent/monitors/monitor.ts';
-import { RingMonitor, type RingMonitorDeps } from '../../agent/monitors/ring-monitor.ts';
+
 import type { BootClock } from '../../domain/clock.ts';
 import { type BpfObject, sumPerCpu, u32, u64n } from '../../ebpf/index.ts';
+import { type Exclusion, exclusionEntries, selfExclusion, writeExclusion } from '../exclusion.ts';
+import type { Monitor, MonitorContext } from '../monitor.ts';
+import { type RingDelivery, ringDelivery } from '../ring-config.ts';
+import { RingMonitor, type RingMonitorDeps } from '../ring-monitor.ts';
 import type { DropMonitorConfig } from './config.ts';
 import { dropDecoder } from './decode.ts';
 import { DROP_CTR_SUPPRESSED, DROP_TYPE_ID } from './layout.ts';

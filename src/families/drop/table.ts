@@ -9,7 +9,7 @@ import {
   numOrNull,
   str,
   strOrNull,
-} from '../../store/tables/event-table.ts';
+} from '../event-table.ts';
 import { DROP_EVENT_TYPES } from './events.ts';
 
 const NAME = 'drop_events';

@@ -1,6 +1,6 @@
 /** monitors.file: the file monitor's settings. */
 import { z } from 'zod';
-import { checkWakeup, ringMonitorFields } from '../../agent/monitors/config-schema.ts';
+import { checkWakeup, ringMonitorFields } from '../ring-config.ts';
 import { pathPrefixProblem } from './filter.ts';
 import { FILE_PREFIX_MAX, MAX_CGROUPS } from './layout.ts';
 

@@ -4,11 +4,11 @@
  * shorter than its struct: the last path is read up to the record's end.
  */
 import type { BootClock } from '../../domain/clock.ts';
-import { decodeHeader, headerTypeId, u64 } from '../../domain/decode/header.ts';
 import { cachedStrings, PLAIN_STRINGS, type StringReader } from '../../domain/decode/string-cache.ts';
 import { COMM_LEN, HEADER } from '../../domain/layout/header.ts';
 import type { Field } from '../../domain/layout/struct.ts';
 import type { DecoderSpecOf, RecordDecoder } from '../family.ts';
+import { decodeHeader, headerTypeId, u64 } from '../header.ts';
 import type {
   ChmodSyscall,
   FileEvent,

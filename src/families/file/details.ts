@@ -4,7 +4,7 @@
  */
 import { constants as fsConstants } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import type { Stored } from '../../store/tables/event-table.ts';
+import type { Stored } from '../event-table.ts';
 import type { FileEvent } from './events.ts';
 
 type StoredFile = Stored<FileEvent>;

@@ -1,5 +1,5 @@
 /** The file family: open, unlink, rename and chmod (bpf/file.bpf.c). */
-import { defineFamily } from '../family.ts';
+import { defineFamily, siblingMonitor } from '../family.ts';
 import { fileMonitorConfig } from './config.ts';
 import { fileDecoder } from './decode.ts';
 import { fileDetails } from './details.ts';
@@ -13,5 +13,5 @@ export const fileFamily = defineFamily({
   table: FILE_TABLE,
   details: fileDetails,
   monitorConfig: fileMonitorConfig,
-  monitor: () => import('./monitor.ts'),
+  monitor: siblingMonitor(import.meta.url),
 });

@@ -5,22 +5,21 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { AgentError } from '../../agent/errors.ts';
-import { type RingDelivery, ringDelivery } from '../../agent/monitors/config-schema.ts';
-import type { MonitorContext } from '../../agent/monitors/definition.ts';
-import { type Exclusion, exclusionEntries, selfExclusion } from '../../agent/monitors/exclusion.ts';
-import type { Monitor } from '../../agent/monitors/monitor.ts';
-import { RingMonitor, type RingMonitorDeps } from '../../agent/monitors/ring-monitor.ts';
 import type { BootClock } from '../../domain/clock.ts';
 import { type BpfObject, type BpfObjectSpec, bytes, sumPerCpu, u32, u64, u64n } from '../../ebpf/index.ts';
 import { TRACEFS } from '../../host/paths.ts';
+import { type Exclusion, exclusionEntries, selfExclusion } from '../exclusion.ts';
+import type { Monitor, MonitorContext } from '../monitor.ts';
+import { MonitorError } from '../monitor-error.ts';
+import { type RingDelivery, ringDelivery } from '../ring-config.ts';
+import { RingMonitor, type RingMonitorDeps } from '../ring-monitor.ts';
 import type { FileMonitorConfig } from './config.ts';
 import { fileDecoder } from './decode.ts';
 import { encodeFileConfig, encodeFilePrefix, pathPrefixesProblems } from './filter.ts';
 import { FILE_CONFIG, FILE_PREFIX, FILE_PREFIX_MAX, FileEventTypeId, MAX_CGROUPS } from './layout.ts';
 
 /** Sizes of the filter maps in bpf/file.bpf.c. */
-export { MAX_EXCLUDED_PIDS } from '../../agent/monitors/exclusion.ts';
+export { MAX_EXCLUDED_PIDS } from '../exclusion.ts';
 
 /** excludePids: their calls are never reported; excludeChildrenOf: their children's. */
 export interface FileFilters extends Exclusion {
@@ -44,11 +43,11 @@ const ONE = Uint8Array.of(1);
 export function writeFileFilters(obj: BpfObject, f: FileFilters): void {
   const prefixes = f.pathPrefixes ?? [];
   const problems = pathPrefixesProblems(prefixes);
-  if (problems.length) throw new AgentError('FILE_FILTER', problems.join('; '));
+  if (problems.length) throw new MonitorError('FILE_FILTER', problems.join('; '));
   const cgroups = f.cgroupIds ?? [];
   const pids = exclusionEntries(f, 'FILE_FILTER');
   if (cgroups.length > MAX_CGROUPS) {
-    throw new AgentError('FILE_FILTER', `at most ${MAX_CGROUPS} cgroup ids, got ${cgroups.length}`);
+    throw new MonitorError('FILE_FILTER', `at most ${MAX_CGROUPS} cgroup ids, got ${cgroups.length}`);
   }
 
   const slots = obj.typedMap('file_prefixes', u32, bytes(FILE_PREFIX.size));
@@ -108,7 +107,7 @@ export function fileMonitor(opts: FileMonitorOptions, deps: RingMonitorDeps): Ri
   const { clock } = opts;
   // Refuse bad filters before anything is loaded.
   const problems = pathPrefixesProblems(opts.pathPrefixes ?? []);
-  if (problems.length) throw new AgentError('FILE_FILTER', problems.join('; '));
+  if (problems.length) throw new MonitorError('FILE_FILTER', problems.join('; '));
   return new RingMonitor(
     {
       name: 'file',

@@ -9,7 +9,7 @@ import {
   num,
   numOrNull,
   str,
-} from '../../store/tables/event-table.ts';
+} from '../event-table.ts';
 import type { ChmodSyscall, OpenSyscall, RenameSyscall, UnlinkSyscall } from './events.ts';
 import { FILE_EVENT_TYPES } from './events.ts';
 

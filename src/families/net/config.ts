@@ -1,6 +1,6 @@
 /** monitors.net: the network monitor's settings. */
 import { z } from 'zod';
-import { checkWakeup, ringMonitorFields } from '../../agent/monitors/config-schema.ts';
+import { checkWakeup, ringMonitorFields } from '../ring-config.ts';
 
 export const netMonitorConfig = z
   .object({

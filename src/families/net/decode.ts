@@ -1,9 +1,9 @@
 /** Decodes network monitor records (TCP transitions, connect, UDP sends) into events. */
 import type { BootClock } from '../../domain/clock.ts';
-import { decodeHeader, headerTypeId, u64 } from '../../domain/decode/header.ts';
 import { HEADER } from '../../domain/layout/header.ts';
 import { formatNetAddr } from '../../domain/net-addr.ts';
 import type { DecoderSpecOf, RecordDecoder } from '../family.ts';
+import { decodeHeader, headerTypeId, u64 } from '../header.ts';
 import type { NetDirection, NetEndpoints, NetEvent, NetProtocol } from './events.ts';
 import {
   IPPROTO_TCP,

@@ -4,8 +4,8 @@
  * duration at close, the call's result). Pure.
  */
 
-import { formatDuration } from '../../cli/format/duration.ts';
-import type { Stored } from '../../store/tables/event-table.ts';
+import { formatDuration } from '../../domain/format-duration.ts';
+import type { Stored } from '../event-table.ts';
 import { resultText } from '../file/details.ts';
 import type { NetEvent } from './events.ts';
 

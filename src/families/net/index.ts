@@ -1,5 +1,5 @@
 /** The net family: TCP connections, connect() attempts and UDP sends (bpf/net.bpf.c). */
-import { defineFamily } from '../family.ts';
+import { defineFamily, siblingMonitor } from '../family.ts';
 import { netMonitorConfig } from './config.ts';
 import { netDecoder } from './decode.ts';
 import { netDetails } from './details.ts';
@@ -13,5 +13,5 @@ export const netFamily = defineFamily({
   table: NET_TABLE,
   details: netDetails,
   monitorConfig: netMonitorConfig,
-  monitor: () => import('./monitor.ts'),
+  monitor: siblingMonitor(import.meta.url),
 });

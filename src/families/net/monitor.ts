@@ -3,19 +3,19 @@
  * connect() attempts and UDP sends with a destination (syscall tracepoints).
  * The agent's own traffic is excluded in the kernel by thread group id.
  */
-import { type RingDelivery, ringDelivery } from '../../agent/monitors/config-schema.ts';
-import type { MonitorContext } from '../../agent/monitors/definition.ts';
+
+import type { BootClock } from '../../domain/clock.ts';
+import type { BpfObject } from '../../ebpf/index.ts';
 import {
   type Exclusion,
   exclusionEntries,
   MAX_EXCLUDED_PIDS,
   selfExclusion,
   writeExclusion,
-} from '../../agent/monitors/exclusion.ts';
-import type { Monitor } from '../../agent/monitors/monitor.ts';
-import { RingMonitor, type RingMonitorDeps } from '../../agent/monitors/ring-monitor.ts';
-import type { BootClock } from '../../domain/clock.ts';
-import type { BpfObject } from '../../ebpf/index.ts';
+} from '../exclusion.ts';
+import type { Monitor, MonitorContext } from '../monitor.ts';
+import { type RingDelivery, ringDelivery } from '../ring-config.ts';
+import { RingMonitor, type RingMonitorDeps } from '../ring-monitor.ts';
 import type { NetMonitorConfig } from './config.ts';
 import { netDecoder } from './decode.ts';
 import { NetEventTypeId } from './layout.ts';

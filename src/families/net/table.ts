@@ -10,7 +10,7 @@ import {
   numOrNull,
   type Row,
   str,
-} from '../../store/tables/event-table.ts';
+} from '../event-table.ts';
 import type { NetDirection, NetEndpoints, NetProtocol } from './events.ts';
 import { NET_EVENT_TYPES } from './events.ts';
 

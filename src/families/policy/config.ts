@@ -1,6 +1,6 @@
 /** monitors.policy: the policy monitor's settings (it drains the enforcement components' rings). */
 import { z } from 'zod';
-import { DEFAULT_ENFORCE_PIN_ROOT } from '../../enforce/component.ts';
+import { DEFAULT_ENFORCE_PIN_ROOT } from '../../host/paths.ts';
 
 export const policyMonitorConfig = z
   .object({

@@ -2,12 +2,8 @@
 
 import type { BootClock } from '../../domain/clock.ts';
 import { readCString } from '../../domain/decode/cstring.ts';
-import { decodeHeader, headerTypeId, u64 } from '../../domain/decode/header.ts';
 import { formatIp } from '../../domain/decode/ip.ts';
 import { HEADER } from '../../domain/layout/header.ts';
-import type { DecoderSpecOf, RecordDecoder } from '../family.ts';
-import { AF_INET, AF_INET6 } from '../net/layout.ts';
-import type { PolicyAction, PolicyEvent, PolicyEventType, PolicyReason } from './events.ts';
 import {
   POLICY,
   POLICY_AUDITED,
@@ -18,7 +14,11 @@ import {
   POLICY_REASON_RULE,
   POLICY_REASON_SYN_GUARD,
   PolicyEventTypeId,
-} from './layout.ts';
+} from '../../domain/layout/policy-record.ts';
+import type { DecoderSpecOf, RecordDecoder } from '../family.ts';
+import { decodeHeader, headerTypeId, u64 } from '../header.ts';
+import { AF_INET, AF_INET6 } from '../net/layout.ts';
+import type { PolicyAction, PolicyEvent, PolicyEventType, PolicyReason } from './events.ts';
 
 const F = POLICY.fields;
 

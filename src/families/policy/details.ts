@@ -1,5 +1,5 @@
 /** DETAILS of an enforcement decision: what was done, by which rule, to what. Pure. */
-import type { Stored } from '../../store/tables/event-table.ts';
+import type { Stored } from '../event-table.ts';
 import type { PolicyEvent } from './events.ts';
 
 type StoredPolicy = Stored<PolicyEvent>;

@@ -3,7 +3,7 @@
  * egress, exec), read from the rings they pin (bpf/egress.bpf.c,
  * bpf/exec_policy.bpf.c, bpf/firewall.bpf.c; records in bpf/include/policy.h).
  */
-import { defineFamily } from '../family.ts';
+import { defineFamily, siblingMonitor } from '../family.ts';
 import { policyMonitorConfig } from './config.ts';
 import { policyDecoder } from './decode.ts';
 import { policyDetails } from './details.ts';
@@ -17,5 +17,5 @@ export const policyFamily = defineFamily({
   table: POLICY_TABLE,
   details: policyDetails,
   monitorConfig: policyMonitorConfig,
-  monitor: () => import('./monitor.ts'),
+  monitor: siblingMonitor(import.meta.url),
 });

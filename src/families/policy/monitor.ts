@@ -7,9 +7,8 @@
  * or replaced by a reload) are let go, on a re-check every few seconds.
  */
 import { existsSync } from 'node:fs';
-import type { MonitorContext } from '../../agent/monitors/definition.ts';
-import type { EventSink, Monitor, MonitorStatus, RawBatchSink } from '../../agent/monitors/monitor.ts';
 import type { BootClock } from '../../domain/clock.ts';
+import { PolicyEventTypeId } from '../../domain/layout/policy-record.ts';
 import {
   BpfMap,
   forEachRecord,
@@ -19,13 +18,12 @@ import {
   u32,
   u64n,
 } from '../../ebpf/index.ts';
-import { eventsPinPath } from '../../enforce/component.ts';
-import { enforcePinRoot } from '../../enforce/pin-root.ts';
-import { PinnedMap } from '../../enforce/policy/pinned-map.ts';
+import { PinnedMap } from '../../ebpf/pinned-map.ts';
+import { enforcePinRoot, eventsPinPath } from '../../host/enforce-pins.ts';
 import type { BpfEvent } from '../events.ts';
+import type { EventSink, Monitor, MonitorContext, MonitorStatus, RawBatchSink } from '../monitor.ts';
 import type { PolicyMonitorConfig } from './config.ts';
 import { type PolicyDecoderSpec, policyDecoder } from './decode.ts';
-import { PolicyEventTypeId } from './layout.ts';
 
 /** The components that pin a ring of policy records. */
 export const POLICY_COMPONENTS = ['firewall', 'egress', 'exec'] as const;

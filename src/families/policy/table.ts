@@ -9,7 +9,7 @@ import {
   numOrNull,
   type Row,
   strOrNull,
-} from '../../store/tables/event-table.ts';
+} from '../event-table.ts';
 import type { PolicyAction, PolicyEvent, PolicyReason } from './events.ts';
 import { POLICY_EVENT_TYPES } from './events.ts';
 

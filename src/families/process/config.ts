@@ -1,6 +1,6 @@
 /** monitors.process: the process monitor's settings. */
 import { z } from 'zod';
-import { attachOverrides, checkWakeup, ringMonitorFields } from '../../agent/monitors/config-schema.ts';
+import { attachOverrides, checkWakeup, ringMonitorFields } from '../ring-config.ts';
 
 export const processMonitorConfig = z
   .object({

@@ -1,9 +1,9 @@
 /** Decodes process monitor records (exec, fork, exit) into events. */
 import type { BootClock } from '../../domain/clock.ts';
 import { readCString, readStringList } from '../../domain/decode/cstring.ts';
-import { decodeHeader, u64 } from '../../domain/decode/header.ts';
 import { HEADER } from '../../domain/layout/header.ts';
 import type { DecoderSpecOf, RecordDecoder } from '../family.ts';
+import { decodeHeader, u64 } from '../header.ts';
 import type { ProcessEvent } from './events.ts';
 import { EventTypeId, EXEC, EXEC_ARGS_TRUNCATED, EXEC_FILENAME_TRUNCATED, EXIT, FORK } from './layout.ts';
 import { decodeWaitStatus } from './wait-status.ts';

@@ -1,7 +1,7 @@
 /** DETAILS of process events: the command line, the child, the exit status. Pure. */
 import { constants } from 'node:os';
-import { formatDuration } from '../../cli/format/duration.ts';
-import type { Stored } from '../../store/tables/event-table.ts';
+import { formatDuration } from '../../domain/format-duration.ts';
+import type { Stored } from '../event-table.ts';
 import type { ProcessEvent } from './events.ts';
 
 export function processDetails(e: Stored<ProcessEvent>): string {

@@ -1,5 +1,5 @@
 /** The process family: exec, fork and exit (bpf/process.bpf.c). */
-import { defineFamily } from '../family.ts';
+import { defineFamily, siblingMonitor } from '../family.ts';
 import { processMonitorConfig } from './config.ts';
 import { processDecoder } from './decode.ts';
 import { processDetails } from './details.ts';
@@ -13,5 +13,5 @@ export const processFamily = defineFamily({
   table: PROCESS_TABLE,
   details: processDetails,
   monitorConfig: processMonitorConfig,
-  monitor: () => import('./monitor.ts'),
+  monitor: siblingMonitor(import.meta.url),
 });

@@ -1,9 +1,9 @@
 /** Process monitor: exec, fork and exit from raw scheduler tracepoints. */
-import { type RingDelivery, ringDelivery } from '../../agent/monitors/config-schema.ts';
-import type { MonitorContext } from '../../agent/monitors/definition.ts';
-import type { Monitor } from '../../agent/monitors/monitor.ts';
-import { RingMonitor, type RingMonitorDeps } from '../../agent/monitors/ring-monitor.ts';
+
 import type { BootClock } from '../../domain/clock.ts';
+import type { Monitor, MonitorContext } from '../monitor.ts';
+import { type RingDelivery, ringDelivery } from '../ring-config.ts';
+import { RingMonitor, type RingMonitorDeps } from '../ring-monitor.ts';
 import type { ProcessMonitorConfig } from './config.ts';
 import { processDecoder } from './decode.ts';
 import { EventTypeId } from './layout.ts';

@@ -10,7 +10,7 @@ import {
   num,
   numOrNull,
   str,
-} from '../../store/tables/event-table.ts';
+} from '../event-table.ts';
 import { PROCESS_EVENT_TYPES } from './events.ts';
 
 const NAME = 'process_events';

@@ -1,7 +1,8 @@
 /** Every event table: one per family (src/families/). */
+
+import type { EventTable, TypeMapping } from '../../families/event-table.ts';
 import type { EventType } from '../../families/events.ts';
 import { FAMILIES } from '../../families/index.ts';
-import type { EventTable, TypeMapping } from './event-table.ts';
 
 export const EVENT_TABLES: readonly EventTable[] = FAMILIES.map((f) => f.table);
 

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { RingMonitor } from '../../../src/agent/monitors/ring-monitor.ts';
 import { BootClock } from '../../../src/domain/clock.ts';
 import { HEADER } from '../../../src/domain/layout/header.ts';
 import { BpfError } from '../../../src/ebpf/errors.ts';
@@ -8,6 +7,7 @@ import { Kernel } from '../../../src/ebpf/kernel.ts';
 import type { BpfEvent } from '../../../src/families/events.ts';
 import { EventTypeId, EXEC, EXIT, FORK } from '../../../src/families/process/layout.ts';
 import { processMonitor } from '../../../src/families/process/monitor.ts';
+import type { RingMonitor } from '../../../src/families/ring-monitor.ts';
 import { Errno, type FakeBridge, PROCESS_OBJECT, processBridge } from '../fake-bridge.ts';
 
 const RING_BYTES = 1 << 16;

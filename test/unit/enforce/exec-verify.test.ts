@@ -17,8 +17,8 @@ import {
   slotsAt,
 } from '../../../src/domain/enforce/policy/exec-verify.ts';
 import { HEADER } from '../../../src/domain/layout/header.ts';
+import { POLICY } from '../../../src/domain/layout/policy-record.ts';
 import { EXEC_VERIFY } from '../../../src/domain/layout/policy-rules.ts';
-import { POLICY } from '../../../src/families/policy/layout.ts';
 
 const key: FileKey = {
   inode: 260180n,

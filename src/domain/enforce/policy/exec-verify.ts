@@ -6,8 +6,8 @@
  * signals (src/enforce/exec/exec-verifier.ts).
  */
 
-import { POLICY } from '../../../families/policy/layout.ts';
 import { HEADER } from '../../layout/header.ts';
+import { POLICY } from '../../layout/policy-record.ts';
 import { EXEC_FILE_KEY, EXEC_VERIFY, POLICY_RULE_WORDS, RULE_SET } from '../../layout/policy-rules.ts';
 
 const V = EXEC_VERIFY.fields;

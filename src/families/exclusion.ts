@@ -5,8 +5,8 @@
  * child is covered from its first call (the agent's rule runner: its pid is
  * known only once it is already running).
  */
-import { type BpfObject, bytes, u32 } from '../../ebpf/index.ts';
-import { AgentError } from '../errors.ts';
+import { type BpfObject, bytes, u32 } from '../ebpf/index.ts';
+import { MonitorError } from './monitor-error.ts';
 
 /** Flag bits of an exclusion map's value (bpf/include/common.bpf.h). */
 export const EXCLUDE_PROCESS = 1;
@@ -33,7 +33,7 @@ export function exclusionEntries(ex: Exclusion, code: string): Map<number, numbe
   for (const pid of ex.excludePids ?? []) m.set(pid, (m.get(pid) ?? 0) | EXCLUDE_PROCESS);
   for (const pid of ex.excludeChildrenOf ?? []) m.set(pid, (m.get(pid) ?? 0) | EXCLUDE_CHILDREN);
   if (m.size > MAX_EXCLUDED_PIDS) {
-    throw new AgentError(code, `at most ${MAX_EXCLUDED_PIDS} excluded pids, got ${m.size}`);
+    throw new MonitorError(code, `at most ${MAX_EXCLUDED_PIDS} excluded pids, got ${m.size}`);
   }
   return m;
 }

@@ -1,5 +1,7 @@
 /** A map opened from its pin in bpffs, as the typed library's RawMap; the fd is ours to close. */
-import { type NativeBridge, OwnedFd, RawMap } from '../../ebpf/index.ts';
+import type { NativeBridge } from './bridge.ts';
+import { RawMap } from './map.ts';
+import { OwnedFd } from './owned-fd.ts';
 
 export class PinnedMap {
   readonly map: RawMap;

@@ -4,7 +4,7 @@
  * the values written and read back. One file per family registers one table.
  */
 import type { SQLInputValue, SQLOutputValue } from 'node:sqlite';
-import type { BpfEvent, EventBase, EventType } from '../../families/events.ts';
+import type { BpfEvent, EventBase, EventType } from './events.ts';
 
 export type Row = Record<string, SQLOutputValue>;
 /** An event as read back from the store (one family's, or any: BpfEvent). */

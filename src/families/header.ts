@@ -1,9 +1,9 @@
 /** The common record header (struct bw_event_header), shared by every family's decoder. */
 
-import type { EventBase, EventType } from '../../families/events.ts';
-import type { BootClock } from '../clock.ts';
-import { COMM_LEN, HEADER } from '../layout/header.ts';
-import { readCString } from './cstring.ts';
+import type { BootClock } from '../domain/clock.ts';
+import { readCString } from '../domain/decode/cstring.ts';
+import { COMM_LEN, HEADER } from '../domain/layout/header.ts';
+import type { EventBase, EventType } from './events.ts';
 
 const H = HEADER.fields;
 

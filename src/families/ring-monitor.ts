@@ -4,7 +4,7 @@
  * drain on stop. Each monitor family supplies its object, decoder and
  * attach/configure steps; failures stay inside the monitor.
  */
-import type { BootClock } from '../../domain/clock.ts';
+import type { BootClock } from '../domain/clock.ts';
 import {
   type Attachment,
   type BpfMap,
@@ -16,13 +16,13 @@ import {
   RingBuffer,
   u32,
   u64n,
-} from '../../ebpf/index.ts';
-import type { DecoderSpec, RecordDecoder } from '../../families/decoder.ts';
-import type { BpfEvent } from '../../families/events.ts';
-import { bpfObjectPath } from '../../host/paths.ts';
+} from '../ebpf/index.ts';
+import { bpfObjectPath } from '../host/paths.ts';
+import type { DecoderSpec, RecordDecoder } from './decoder.ts';
+import type { BpfEvent } from './events.ts';
 import type { EventSink, Monitor, MonitorStatus, RawBatchSink } from './monitor.ts';
 
-export type { RecordDecoder } from '../../families/decoder.ts';
+export type { RecordDecoder } from './decoder.ts';
 
 export type { RawBatchSink } from './monitor.ts';
 
