@@ -3,12 +3,16 @@
  * and a shutdown that loses nothing (detach, drain rings, flush, close).
  */
 import { mkdirSync } from 'node:fs';
+import { firewallApi } from '../api/http/adapters/firewall.ts';
+import { policyApi } from '../api/http/adapters/policy.ts';
+import { programsApi } from '../api/http/adapters/programs.ts';
 import { BootClock } from '../domain/clock.ts';
 import type { DecoderSpec } from '../domain/decode/registry.ts';
 import { Kernel, nativeBridge } from '../ebpf/index.ts';
 import { ExecVerifier } from '../enforce/exec/exec-verifier.ts';
 import { enforcePinRoot } from '../enforce/pin-root.ts';
 import { ensureMounts } from '../host/mounts.ts';
+import { managerSettings } from '../manager/config.ts';
 import { reconcileAtStart } from '../manager/startup.ts';
 import { openDatabase } from '../store/database.ts';
 import type { Config } from './config.ts';
@@ -16,12 +20,9 @@ import { DetectionEngine } from './detection/engine.ts';
 import { firstBlocker, hostChecks, kernelChecks } from './doctor.ts';
 import { type Enforcement, startEnforcement } from './enforcement.ts';
 import { AgentError } from './errors.ts';
-import { firewallApi } from './firewall-api.ts';
 import { type AgentInterfaces, startInterfaces } from './interfaces.ts';
 import { createMonitors } from './monitor-set.ts';
 import type { Monitor, MonitorStatus } from './monitors/monitor.ts';
-import { policyApi } from './policy-api.ts';
-import { programsApi } from './programs-api.ts';
 import { applyReload, type ReloadResult } from './reload.ts';
 import { type MonitorSnapshot, type StatusSnapshot, writeStatus } from './status-file.ts';
 import { statusLine, type Totals } from './status-line.ts';
@@ -63,21 +64,23 @@ export class Agent {
   /** Checks the host, opens the store and starts every enabled monitor. */
   async start(): Promise<void> {
     const blocker = firstBlocker(hostChecks());
-    if (blocker) throw new AgentError('PREFLIGHT', `${blocker.name}: ${blocker.detail} — ${blocker.fix}`);
+    if (blocker)
+      throw new AgentError('AGENT_PREFLIGHT', `${blocker.name}: ${blocker.detail} — ${blocker.fix}`);
     const bridge = nativeBridge();
     const kernel = new Kernel(bridge);
     for (const m of ensureMounts(kernel)) {
       if (m.note) this.#io.log(`${m.fs} at ${m.target}: ${m.note}`);
     }
     const kBlocker = firstBlocker(kernelChecks(kernel));
-    if (kBlocker) throw new AgentError('PREFLIGHT', `${kBlocker.name}: ${kBlocker.detail} — ${kBlocker.fix}`);
+    if (kBlocker)
+      throw new AgentError('AGENT_PREFLIGHT', `${kBlocker.name}: ${kBlocker.detail} — ${kBlocker.fix}`);
     mkdirSync(this.#config.runtimeDir, { recursive: true, mode: 0o700 });
     // The database first: one that cannot be opened, or is damaged, stops the
     // start here with one message, before every component says it in turn.
     try {
       openDatabase(this.#config.database).close();
     } catch (err) {
-      throw new AgentError('DATABASE', (err as Error).message);
+      throw new AgentError('AGENT_DATABASE', (err as Error).message);
     }
     reconcileAtStart(bridge, this.#config, this.#io.log);
     // Enforcement first: rules are in force before capture starts.
@@ -137,7 +140,7 @@ export class Agent {
     if (this.#monitors.length === 0) {
       await this.stop();
       throw new AgentError(
-        'NO_MONITORS',
+        'AGENT_NO_MONITORS',
         'no monitor could start (see the messages above); nothing to capture',
       );
     }
@@ -152,10 +155,16 @@ export class Agent {
     }
     this.#startStatusLine();
     this.#startStatusFile();
+    const dbPath = this.#config.database;
+    const pinRoot = enforcePinRoot(this.#config.enforcement.pinRoot);
     this.#interfaces = await startInterfaces(this, this.#config, {
-      programs: programsApi(bridge, this.#config),
-      policy: policyApi(bridge, this.#config),
-      firewall: firewallApi(bridge, this.#config),
+      programs: programsApi(bridge, { dbPath, settings: managerSettings(this.#config.manager) }),
+      policy: policyApi(bridge, {
+        dbPath,
+        pinRoot,
+        eventsPerSecondPerRule: this.#config.enforcement.policy.eventsPerSecondPerRule,
+      }),
+      firewall: firewallApi(bridge, { dbPath, pinRoot }),
       log,
     });
     const at = this.#interfaces.addresses;
@@ -284,7 +293,8 @@ export class Agent {
    */
   reload(next: Config): Promise<ReloadResult> {
     const run = this.#reloading.then(async () => {
-      if (this.#stopping) throw new AgentError('STOPPING', 'the agent is stopping; nothing was reloaded');
+      if (this.#stopping)
+        throw new AgentError('AGENT_STOPPING', 'the agent is stopping; nothing was reloaded');
       const r = await applyReload(this.#config, next, {
         monitors: this.#monitors,
         detection: this.#detection,

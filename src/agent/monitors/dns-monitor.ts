@@ -49,7 +49,7 @@ export function dnsMonitor(opts: DnsMonitorOptions, deps: RingMonitorDeps): Ring
       attach: (obj: BpfObject): Link[] => {
         if (path === undefined) {
           throw new AgentError(
-            'NO_CGROUP2',
+            'AGENT_NO_CGROUP2',
             'cgroup v2 is not mounted (no cgroup2 in /proc/mounts); mount it or set monitors.dns.cgroupPath',
           );
         }
@@ -57,7 +57,7 @@ export function dnsMonitor(opts: DnsMonitorOptions, deps: RingMonitorDeps): Ring
           // O_RDONLY opens a directory; the kernel wants its fd.
           cgroupFd = openSync(path, 'r');
         } catch (err) {
-          throw new AgentError('CGROUP_OPEN', `cannot open cgroup ${path}: ${(err as Error).message}`);
+          throw new AgentError('AGENT_CGROUP_OPEN', `cannot open cgroup ${path}: ${(err as Error).message}`);
         }
         const links: Link[] = [];
         try {

@@ -60,12 +60,15 @@ export async function startApi(
   }
   try {
     const path = apiSocketPath(config, runtimeDir);
-    preparePrivateDir(path, runtimeDir, 'api.socket', (m) => new AgentError('API', m));
+    preparePrivateDir(path, runtimeDir, 'api.socket', (m) => new AgentError('AGENT_API', m));
     if (existsSync(path)) {
       if (!lstatSync(path).isSocket())
-        throw new AgentError('API', `${path} exists and is not a socket; remove it or choose api.socket`);
+        throw new AgentError(
+          'AGENT_API',
+          `${path} exists and is not a socket; remove it or choose api.socket`,
+        );
       if (await socketInUse(path))
-        throw new AgentError('API', `${path}: another process (an agent?) is serving the API there`);
+        throw new AgentError('AGENT_API', `${path}: another process (an agent?) is serving the API there`);
       unlinkSync(path);
     }
     const app = await buildApi(deps, common);
@@ -76,7 +79,7 @@ export async function startApi(
     socket = path;
     if (config.tcp) {
       const t = config.tcp;
-      const token = readTcpToken('api', t, (m) => new AgentError('CONFIG', m));
+      const token = readTcpToken('api', t, (m) => new AgentError('AGENT_CONFIG', m));
       const tls = t.tls ? { key: readFileSync(t.tls.key), cert: readFileSync(t.tls.cert) } : undefined;
       const tcpApp = await buildApi(deps, {
         ...common,
@@ -94,7 +97,7 @@ export async function startApi(
   } catch (err) {
     await closeAll();
     if (err instanceof AgentError) throw err;
-    throw new AgentError('API', `cannot start the API: ${(err as Error).message}`);
+    throw new AgentError('AGENT_API', `cannot start the API: ${(err as Error).message}`);
   }
   return {
     ...(socket ? { socket } : {}),

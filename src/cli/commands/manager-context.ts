@@ -10,6 +10,7 @@ import { ensureMounts } from '../../host/mounts.ts';
 import { managerSettings } from '../../manager/config.ts';
 import { ProgramManager } from '../../manager/service.ts';
 import { openDatabase } from '../../store/database.ts';
+import { usageError } from '../errors.ts';
 
 export interface ManagerOptions {
   readonly db?: string;
@@ -47,8 +48,7 @@ export function keyValues(pairs: readonly string[], option: string): Record<stri
   const out: Record<string, string> = {};
   for (const p of pairs) {
     const i = p.indexOf('=');
-    if (i <= 0)
-      throw Object.assign(new Error(`${option} expects KEY=VALUE, got "${p}"`), { code: 'BAD_ARGUMENT' });
+    if (i <= 0) throw usageError(`${option} expects KEY=VALUE, got "${p}"`, { field: option });
     out[p.slice(0, i)] = p.slice(i + 1);
   }
   return out;
@@ -56,9 +56,7 @@ export function keyValues(pairs: readonly string[], option: string): Record<stri
 
 export function positiveId(v: string, what: string): number {
   if (!/^\d+$/.test(v) || Number(v) <= 0) {
-    throw Object.assign(new Error(`${what} must be a positive integer, got "${v}"`), {
-      code: 'BAD_ARGUMENT',
-    });
+    throw usageError(`${what} must be a positive integer, got "${v}"`);
   }
   return Number(v);
 }

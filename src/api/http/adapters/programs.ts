@@ -4,21 +4,26 @@
  * must not wait on a long-lived handle).
  */
 
-import type { ProgramsApi } from '../api/http/deps.ts';
-import { HttpError } from '../api/http/errors.ts';
-import { describeAction } from '../domain/manager/actions.ts';
-import type { NativeBridge } from '../ebpf/index.ts';
-import { managerSettings } from '../manager/config.ts';
-import { reconcile } from '../manager/reconcile.ts';
-import { ProgramManager } from '../manager/service.ts';
-import { openDatabase } from '../store/database.ts';
-import type { Config } from './config.ts';
+import { describeAction } from '../../../domain/manager/actions.ts';
+import type { NativeBridge } from '../../../ebpf/index.ts';
+import type { ManagerConfig } from '../../../manager/config.ts';
+import { reconcile } from '../../../manager/reconcile.ts';
+import { ProgramManager } from '../../../manager/service.ts';
+import { openDatabase } from '../../../store/database.ts';
+import type { ProgramsApi } from '../deps.ts';
+import { HttpError } from '../errors.ts';
 
-export function programsApi(bridge: NativeBridge, config: Config): ProgramsApi {
+export interface ProgramsApiOptions {
+  readonly dbPath: string;
+  /** managerSettings() of the configuration. */
+  readonly settings: ManagerConfig;
+}
+
+export function programsApi(bridge: NativeBridge, o: ProgramsApiOptions): ProgramsApi {
   const withManager = <T>(fn: (m: ProgramManager) => T): T => {
-    const db = openDatabase(config.database);
+    const db = openDatabase(o.dbPath);
     try {
-      return fn(new ProgramManager(bridge, db, managerSettings(config.manager)));
+      return fn(new ProgramManager(bridge, db, o.settings));
     } finally {
       db.close();
     }
@@ -28,7 +33,7 @@ export function programsApi(bridge: NativeBridge, config: Config): ProgramsApi {
     get: (id) =>
       withManager((m) => {
         if (!m.store.programs().some((p) => p.id === id)) {
-          throw new HttpError(404, 'PROGRAM_NOT_FOUND', `no managed program with id ${id}`);
+          throw new HttpError('API_PROGRAM_NOT_FOUND', `no managed program with id ${id}`);
         }
         return m.getProgram(id);
       }),
