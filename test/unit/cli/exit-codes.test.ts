@@ -4,8 +4,8 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { describeError, ExitCode } from '../../../src/cli/errors.ts';
-import { BpfError } from '../../../src/ebpf/errors.ts';
 import { TimeSpecError } from '../../../src/domain/time-spec.ts';
+import { BpfError } from '../../../src/ebpf/errors.ts';
 import { ManagerError } from '../../../src/manager/errors.ts';
 import { StoreError } from '../../../src/store/store-error.ts';
 

@@ -74,7 +74,10 @@ test('bad input throws BAD_TIME naming the value and the accepted forms', () => 
       },
     );
   }
-  assert.throws(() => parseDurationMs('2026-11-22'), { code: 'TIME_INVALID', message: /"2026-11-22".*1h30m/ });
+  assert.throws(() => parseDurationMs('2026-11-22'), {
+    code: 'TIME_INVALID',
+    message: /"2026-11-22".*1h30m/,
+  });
   assert.throws(() => parseDurationMs('now'), { code: 'TIME_INVALID' });
 });
 
