@@ -1,6 +1,6 @@
 /**
  * How the CLI reports failures: one line, no stack trace, a documented exit
- * code (docs/cli.md, exit codes), from the error's kind (src/domain/error-kinds.ts):
+ * code (README, exit codes), from the error's kind (src/domain/error-kinds.ts):
  *   0 ok; 1 failure; 2 usage (a wrong option, argument or value: the command
  *   did nothing); 3 host not ready (doctor found a required check failing, or
  *   the command lacks BPF privileges or the native bridge).

@@ -42,7 +42,7 @@ export type GrpcStatusName =
   | 'UNAVAILABLE'
   | 'INTERNAL';
 
-/** The CLI's documented exit codes (docs/cli.md): 2 usage, 3 host not ready. */
+/** The CLI's documented exit codes (README, exit codes): 2 usage, 3 host not ready. */
 export const ExitCode = { OK: 0, FAILURE: 1, USAGE: 2, NOT_READY: 3 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
