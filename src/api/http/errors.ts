@@ -133,15 +133,19 @@ export function installJsonParser(app: FastifyInstance): void {
 
 export function installErrorHandler(app: FastifyInstance, log: (line: string) => void = () => {}): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
+    const route = req.routeOptions.url ?? req.url.split('?')[0];
     let e: BpfwardenError;
-    if (err instanceof BpfwardenError) e = err;
-    else if (hasZodFastifySchemaValidationErrors(err)) e = validationError(err);
+    if (err instanceof BpfwardenError) {
+      e = err;
+      // Answered with its message, but a kernel or internal failure belongs in the log too.
+      if (e.kind === 'kernel' || e.kind === 'internal')
+        log(`API request ${req.id} ${req.method} ${route} failed: ${e.code}: ${e.message}`);
+    } else if (hasZodFastifySchemaValidationErrors(err)) e = validationError(err);
     else if (err.statusCode && err.statusCode < 500) {
       // Fastify's own client errors (bad JSON, wrong content type, body too large): its status and code.
       void reply.code(err.statusCode).send(errorBody(err.code ?? 'BAD_REQUEST', err.message));
       return;
     } else {
-      const route = req.routeOptions.url ?? req.url.split('?')[0];
       // One line: the message and where it was thrown.
       const at = err.stack?.split('\n').find((l) => l.trimStart().startsWith('at '));
       log(
