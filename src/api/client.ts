@@ -5,7 +5,14 @@
  */
 import { existsSync } from 'node:fs';
 import { Agent as Dispatcher, request } from 'undici';
+import type { ErrorKind } from '../domain/error-kinds.ts';
 import { BpfwardenError, kindOfApiCode } from '../domain/errors.ts';
+import { errnoKind } from '../ebpf/errors.ts';
+
+/** A registered API code's kind; an errno name (the agent's BpfError) as the eBPF library reads it. */
+function kindOf(remoteCode: string): ErrorKind {
+  return kindOfApiCode(remoteCode) ?? (/^E[A-Z0-9]+$/.test(remoteCode) ? errnoKind(remoteCode) : 'internal');
+}
 
 /** The agent answered with an error: its code (`remoteCode`) tells the kind, so the CLI exits as it would locally. */
 export class ApiClientError extends BpfwardenError {
@@ -14,7 +21,7 @@ export class ApiClientError extends BpfwardenError {
   readonly remoteCode: string;
   readonly status: number;
   constructor(remoteCode: string, status: number, message: string, field?: string) {
-    super('API_REMOTE', message, { kind: kindOfApiCode(remoteCode) ?? 'internal', field });
+    super('API_REMOTE', message, { kind: kindOf(remoteCode), field });
     this.remoteCode = remoteCode;
     this.status = status;
   }

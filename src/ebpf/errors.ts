@@ -27,6 +27,11 @@ const ERRNO_KIND: Readonly<Record<string, ErrorKind>> = {
   EBADF: 'internal',
 };
 
+/** The kind of an errno code (EPERM: privilege, ENOENT: not-found, ...). */
+export function errnoKind(code: string): ErrorKind {
+  return ERRNO_KIND[code] ?? 'kernel';
+}
+
 export class BpfError extends BpfwardenError {
   declare readonly code: BpfErrorCode;
   /** Positive errno, when the failure came from the kernel or libbpf. */
@@ -41,7 +46,7 @@ export class BpfError extends BpfwardenError {
     message: string,
     extra: { errno?: number; verifierLog?: string; libbpfLog?: string } = {},
   ) {
-    super(code, message, { kind: code.startsWith('BPF_') ? undefined : (ERRNO_KIND[code] ?? 'kernel') });
+    super(code, message, { kind: code.startsWith('BPF_') ? undefined : errnoKind(code) });
     this.errno = extra.errno;
     this.verifierLog = extra.verifierLog;
     this.libbpfLog = extra.libbpfLog;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { status } from '@grpc/grpc-js';
 import Fastify from 'fastify';
+import { ApiClientError } from '../../../src/api/client.ts';
 import { CallStatus, callStatusOf } from '../../../src/api/grpc/errors.ts';
 import { installErrorHandler } from '../../../src/api/http/errors.ts';
 import { describeError } from '../../../src/cli/errors.ts';
@@ -137,3 +138,17 @@ function requireRuleError(): BpfwardenError {
   }
   throw new Error('requireRule accepted a bad port');
 }
+
+test("the CLI exits on an agent's error answer as it would on the error itself", () => {
+  const exit = (code: string, status: number): number =>
+    describeError(new ApiClientError(code, status, 'm')).exitCode;
+  assert.equal(exit('BAD_FILTER', 400), ExitCode.USAGE);
+  assert.equal(exit('BAD_REQUEST', 400), ExitCode.FAILURE);
+  assert.equal(exit('EPERM', 403), ExitCode.NOT_READY);
+  assert.equal(exit('API_ERROR', 502), ExitCode.FAILURE);
+  const e = new ApiClientError('RULE_NOT_FOUND', 404, 'no rule', 'id');
+  assert.deepEqual(
+    [e.code, e.remoteCode, e.kind, e.field],
+    ['API_REMOTE', 'RULE_NOT_FOUND', 'not-found', 'id'],
+  );
+});
