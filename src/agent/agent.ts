@@ -2,6 +2,9 @@
  * The agent's lifecycle: preflight, mounts, store, monitors, live summary,
  * and a shutdown that loses nothing (detach, drain rings, flush, close).
  */
+import { firewallApi } from '../api/http/adapters/firewall.ts';
+import { policyApi } from '../api/http/adapters/policy.ts';
+import { programsApi } from '../api/http/adapters/programs.ts';
 import { BootClock } from '../domain/clock.ts';
 import type {
   MonitorSnapshot,
@@ -23,11 +26,8 @@ import { DetectionEngine } from './detection/engine.ts';
 import { firstBlocker, hostChecks, kernelChecks } from './doctor.ts';
 import { type Enforcement, startEnforcement } from './enforcement.ts';
 import { AgentError } from './errors.ts';
-import { firewallApi } from './firewall-api.ts';
 import { type AgentInterfaces, startInterfaces } from './interfaces.ts';
 import { createMonitors } from './monitor-set.ts';
-import { policyApi } from './policy-api.ts';
-import { programsApi } from './programs-api.ts';
 import { applyReload, type ReloadResult } from './reload.ts';
 import { writeStatus } from './status-file.ts';
 import { statusLine, type Totals } from './status-line.ts';
@@ -69,21 +69,23 @@ export class Agent {
   /** Checks the host, opens the store and starts every enabled monitor. */
   async start(): Promise<void> {
     const blocker = firstBlocker(hostChecks());
-    if (blocker) throw new AgentError('PREFLIGHT', `${blocker.name}: ${blocker.detail} — ${blocker.fix}`);
+    if (blocker)
+      throw new AgentError('AGENT_PREFLIGHT', `${blocker.name}: ${blocker.detail} — ${blocker.fix}`);
     const bridge = nativeBridge();
     const kernel = new Kernel(bridge);
     for (const m of ensureMounts(kernel)) {
       if (m.note) this.#io.log(`${m.fs} at ${m.target}: ${m.note}`);
     }
     const kBlocker = firstBlocker(kernelChecks(kernel));
-    if (kBlocker) throw new AgentError('PREFLIGHT', `${kBlocker.name}: ${kBlocker.detail} — ${kBlocker.fix}`);
+    if (kBlocker)
+      throw new AgentError('AGENT_PREFLIGHT', `${kBlocker.name}: ${kBlocker.detail} — ${kBlocker.fix}`);
     makeDirs(this.#config.runtimeDir, 0o700);
     // The database first: one that cannot be opened, or is damaged, stops the
     // start here with one message, before every component says it in turn.
     try {
       openDatabase(this.#config.database).close();
     } catch (err) {
-      throw new AgentError('DATABASE', (err as Error).message);
+      throw new AgentError('AGENT_DATABASE', (err as Error).message);
     }
     reconcileAtStart(bridge, this.#config, this.#io.log);
     // Enforcement first: rules are in force before capture starts.
@@ -143,7 +145,7 @@ export class Agent {
     if (this.#monitors.length === 0) {
       await this.stop();
       throw new AgentError(
-        'NO_MONITORS',
+        'AGENT_NO_MONITORS',
         'no monitor could start (see the messages above); nothing to capture',
       );
     }
@@ -158,10 +160,16 @@ export class Agent {
     }
     this.#startStatusLine();
     this.#startStatusFile();
+    const dbPath = this.#config.database;
+    const pinRoot = enforcePinRoot(this.#config.enforcement.pinRoot);
     this.#interfaces = await startInterfaces(this, this.#config, {
-      programs: programsApi(bridge, this.#config),
-      policy: policyApi(bridge, this.#config),
-      firewall: firewallApi(bridge, this.#config),
+      programs: programsApi(bridge, { dbPath, manager: this.#config.manager }),
+      policy: policyApi(bridge, {
+        dbPath,
+        pinRoot,
+        eventsPerSecondPerRule: this.#config.enforcement.policy.eventsPerSecondPerRule,
+      }),
+      firewall: firewallApi(bridge, { dbPath, pinRoot }),
       log,
     });
     const at = this.#interfaces.addresses;
@@ -290,7 +298,8 @@ export class Agent {
    */
   reload(next: Config): Promise<ReloadResult> {
     const run = this.#reloading.then(async () => {
-      if (this.#stopping) throw new AgentError('STOPPING', 'the agent is stopping; nothing was reloaded');
+      if (this.#stopping)
+        throw new AgentError('AGENT_STOPPING', 'the agent is stopping; nothing was reloaded');
       const r = await applyReload(this.#config, next, {
         monitors: this.#monitors,
         detection: this.#detection,

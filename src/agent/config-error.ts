@@ -5,7 +5,9 @@ import { AgentError } from './errors.ts';
 export class ConfigError extends AgentError {
   readonly problems: readonly ConfigProblem[];
   constructor(problems: readonly ConfigProblem[]) {
-    super('CONFIG', problems.map(formatProblem).join('\n'));
+    super('AGENT_CONFIG', problems.map(formatProblem).join('\n'));
     this.problems = problems;
+    // Known (and tested) as an agent error, as before the registry.
+    this.name = 'AgentError';
   }
 }

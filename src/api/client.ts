@@ -5,13 +5,24 @@
  */
 import { existsSync } from 'node:fs';
 import { Agent as Dispatcher, request } from 'undici';
+import type { ErrorKind } from '../domain/error-kinds.ts';
+import { BpfwardenError, kindOfApiCode } from '../domain/errors.ts';
+import { errnoKind } from '../ebpf/errors.ts';
 
-export class ApiClientError extends Error {
-  readonly code: string;
+/** A registered API code's kind; an errno name (the agent's BpfError) as the eBPF library reads it. */
+function kindOf(remoteCode: string): ErrorKind {
+  return kindOfApiCode(remoteCode) ?? (/^E[A-Z0-9]+$/.test(remoteCode) ? errnoKind(remoteCode) : 'internal');
+}
+
+/** The agent answered with an error: its code (`remoteCode`) tells the kind, so the CLI exits as it would locally. */
+export class ApiClientError extends BpfwardenError {
+  declare readonly code: 'API_REMOTE';
+  /** The code in the agent's error body (API_ERROR when the body was not one). */
+  readonly remoteCode: string;
   readonly status: number;
-  constructor(code: string, status: number, message: string) {
-    super(message);
-    this.code = code;
+  constructor(remoteCode: string, status: number, message: string, field?: string) {
+    super('API_REMOTE', message, { kind: kindOf(remoteCode), field });
+    this.remoteCode = remoteCode;
     this.status = status;
   }
 }
@@ -73,14 +84,16 @@ export class ApiClient {
     if (r.statusCode >= 400) {
       let code = 'API_ERROR';
       let message = `the agent answered ${r.statusCode}`;
+      let field: string | undefined;
       try {
-        const e = (JSON.parse(text) as { error?: { code?: string; message?: string } }).error;
+        const e = (JSON.parse(text) as { error?: { code?: string; message?: string; field?: string } }).error;
         code = e?.code ?? code;
         message = e?.message ?? message;
+        field = e?.field;
       } catch {
         // Not our error body: keep the status line.
       }
-      throw new ApiClientError(code, r.statusCode, message);
+      throw new ApiClientError(code, r.statusCode, message, field);
     }
     return (text ? JSON.parse(text) : null) as T;
   }

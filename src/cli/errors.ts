@@ -1,49 +1,53 @@
 /**
  * How the CLI reports failures: one line, no stack trace, a documented exit
- * code (README, exit codes):
+ * code (README, exit codes), from the error's kind (src/domain/error-kinds.ts):
  *   0 ok; 1 failure; 2 usage (a wrong option, argument or value: the command
  *   did nothing); 3 host not ready (doctor found a required check failing, or
  *   the command lacks BPF privileges or the native bridge).
  */
-export const ExitCode = { OK: 0, FAILURE: 1, USAGE: 2, NOT_READY: 3 } as const;
-export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+import type { CodesOf } from '../domain/error-codes.ts';
+import { ExitCode, type ExitCodeValue, KIND_STATUS } from '../domain/error-kinds.ts';
+import { BpfwardenError, type BpfwardenErrorOptions } from '../domain/errors.ts';
 
-interface Coded {
-  code?: unknown;
-  message?: unknown;
+export { ExitCode, type ExitCodeValue };
+
+export type CliErrorCode = CodesOf<'CLI'>;
+
+/** The command line's own failures (codes CLI_...). */
+export class CliError extends BpfwardenError {
+  declare readonly code: CliErrorCode;
+  constructor(code: CliErrorCode, message: string, options?: BpfwardenErrorOptions) {
+    super(code, message, options);
+  }
 }
 
-/** Codes meaning the command line was wrong, wherever in the stack they were raised. */
-const USAGE_CODES: ReadonlySet<string> = new Set([
-  'BAD_ARGUMENT',
-  'BAD_FILTER',
-  'BAD_TIME',
-  'bpfwarden.usage',
-]);
+/** A usage error: the command line was wrong (exit 2). */
+export function usageError(message: string, options?: BpfwardenErrorOptions): CliError {
+  return new CliError('CLI_USAGE', message, options);
+}
 
-/** Codes meaning this host (or this user) cannot do BPF yet. */
-const NOT_READY_CODES: ReadonlySet<string> = new Set(['EPERM', 'NATIVE_MISSING']);
+/** For Commander's cmd.error(message, USAGE): its error carries this code and exit code. */
+export const USAGE = { code: 'CLI_USAGE', exitCode: KIND_STATUS.usage.exit } as const;
 
 export interface DescribedError {
   readonly message: string;
-  /** Carries a stable code: an anticipated failure, so no stack trace. */
+  /** An anticipated failure (a bpfwarden error, or one with a stable code): no stack trace. */
   readonly expected: boolean;
   readonly exitCode: ExitCodeValue;
 }
 
-/** Errors that carry a stable code are expected failures: print the message only. */
+const PRIVILEGE_HINT = ' (root, or CAP_BPF and CAP_PERFMON, needed; see: bpfwarden doctor)';
+
 export function describeError(err: unknown): DescribedError {
+  if (err instanceof BpfwardenError) {
+    const exitCode = KIND_STATUS[err.kind].exit;
+    const hint = err.kind === 'privilege' ? PRIVILEGE_HINT : '';
+    return { message: `${err.message}${hint}`, expected: true, exitCode };
+  }
   if (err instanceof Error) {
-    const code = (err as Coded).code;
-    if (typeof code !== 'string')
-      return { message: err.message, expected: false, exitCode: ExitCode.FAILURE };
-    if (USAGE_CODES.has(code)) return { message: err.message, expected: true, exitCode: ExitCode.USAGE };
-    if (NOT_READY_CODES.has(code)) {
-      const hint =
-        code === 'EPERM' ? ' (root, or CAP_BPF and CAP_PERFMON, needed; see: bpfwarden doctor)' : '';
-      return { message: `${err.message}${hint}`, expected: true, exitCode: ExitCode.NOT_READY };
-    }
-    return { message: err.message, expected: true, exitCode: ExitCode.FAILURE };
+    // Node's own coded errors (ENOENT from fs, ...): expected, a plain failure.
+    const expected = typeof (err as { code?: unknown }).code === 'string';
+    return { message: err.message, expected, exitCode: ExitCode.FAILURE };
   }
   return { message: String(err), expected: false, exitCode: ExitCode.FAILURE };
 }

@@ -4,15 +4,17 @@
  * date only, Unix seconds). Pure: the caller supplies "now".
  */
 
-export class TimeSpecError extends Error {
-  readonly code = 'BAD_TIME';
+import { BpfwardenError } from './errors.ts';
+
+/** A time argument that does not parse (code TIME_INVALID, a usage error). */
+export class TimeSpecError extends BpfwardenError {
+  declare readonly code: 'TIME_INVALID';
   readonly value: string;
   /** The accepted forms, for callers that phrase their own message (e.g. naming a flag). */
   readonly expected: string;
 
   constructor(value: string, expected: string) {
-    super(`invalid time ${JSON.stringify(value)}: expected ${expected}`);
-    this.name = 'TimeSpecError';
+    super('TIME_INVALID', `invalid time ${JSON.stringify(value)}: expected ${expected}`);
     this.value = value;
     this.expected = expected;
   }

@@ -18,9 +18,10 @@ export function failure(bridge: NativeBridge, errno: number, context: string): B
   const detail = bridge.lastError();
   const log = bridge.takeLog();
   const verifier = extractVerifierLog(log);
-  const code = verifier ? 'VERIFIER' : errnoName(errno);
+  const label = verifier ? 'VERIFIER' : errnoName(errno);
+  const code = verifier ? 'BPF_VERIFIER' : label;
   const hint = hintFor(code);
-  const message = `${context}: ${detail || code}${hint ? ` (${hint})` : ''}${
+  const message = `${context}: ${detail || label}${hint ? ` (${hint})` : ''}${
     verifier ? `\nverifier log (tail):\n${trimVerifierLog(verifier)}` : ''
   }`;
   return new BpfError(code, message, {

@@ -1,17 +1,39 @@
-/** Errors with stable codes, from errno or from the verifier. */
+/**
+ * Errors with stable codes: errno names (EPERM, ENOENT, ...), Node's own
+ * convention, or the library's registered ones (BPF_VERIFIER,
+ * BPF_NATIVE_MISSING; src/domain/error-codes.ts).
+ */
 import { constants } from 'node:os';
+import type { CodesOf } from '../domain/error-codes.ts';
+import type { ErrorKind } from '../domain/error-kinds.ts';
+import { BpfwardenError } from '../domain/errors.ts';
 
 const errnoNames = new Map<number, string>();
 for (const [name, num] of Object.entries(constants.errno)) {
   if (!errnoNames.has(num)) errnoNames.set(num, name);
 }
 
-/** Stable codes: errno names (EPERM, ENOENT, ...) plus library-level ones. */
-export type BpfErrorCode = string;
+/** Errno names plus the library's registered codes. */
+export type BpfErrorCode = CodesOf<'BPF'> | (string & {});
 
-export class BpfError extends Error {
-  override readonly name = 'BpfError';
-  readonly code: BpfErrorCode;
+/** What an errno means to a caller; anything not listed is the kernel refusing. */
+const ERRNO_KIND: Readonly<Record<string, ErrorKind>> = {
+  EPERM: 'privilege',
+  ENOENT: 'not-found',
+  EEXIST: 'conflict',
+  EBUSY: 'conflict',
+  EINVAL: 'invalid',
+  E2BIG: 'invalid',
+  EBADF: 'internal',
+};
+
+/** The kind of an errno code (EPERM: privilege, ENOENT: not-found, ...). */
+export function errnoKind(code: string): ErrorKind {
+  return ERRNO_KIND[code] ?? 'kernel';
+}
+
+export class BpfError extends BpfwardenError {
+  declare readonly code: BpfErrorCode;
   /** Positive errno, when the failure came from the kernel or libbpf. */
   readonly errno: number | undefined;
   /** The verifier's log for a rejected program, trimmed to the program's section. */
@@ -24,8 +46,7 @@ export class BpfError extends Error {
     message: string,
     extra: { errno?: number; verifierLog?: string; libbpfLog?: string } = {},
   ) {
-    super(message);
-    this.code = code;
+    super(code, message, { kind: code.startsWith('BPF_') ? undefined : errnoKind(code) });
     this.errno = extra.errno;
     this.verifierLog = extra.verifierLog;
     this.libbpfLog = extra.libbpfLog;

@@ -19,7 +19,7 @@ function findAddon(): string {
     dir = dirname(dir);
   }
   throw new BpfError(
-    'NATIVE_MISSING',
+    'BPF_NATIVE_MISSING',
     `the native bridge (${ADDON}) is not built; run "npm run build:native" (needs libbpf-dev and a C compiler)`,
   );
 }

@@ -1,9 +1,17 @@
-/** A monitor that cannot start or take a setting: one sentence for the operator, a stable code for tools. */
-export class MonitorError extends Error {
-  override readonly name = 'MonitorError';
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
+/**
+ * A monitor that cannot start or take a setting. Its codes are the agent's
+ * (AGENT_..., src/domain/error-codes.ts): to the operator it is the agent
+ * that could not monitor.
+ */
+import type { CodesOf } from '../domain/error-codes.ts';
+import { BpfwardenError, type BpfwardenErrorOptions } from '../domain/errors.ts';
+
+export type MonitorErrorCode = CodesOf<'AGENT'>;
+
+export class MonitorError extends BpfwardenError {
+  declare readonly code: MonitorErrorCode;
+
+  constructor(code: MonitorErrorCode, message: string, options?: BpfwardenErrorOptions) {
+    super(code, message, options);
   }
 }

@@ -30,7 +30,7 @@ export function ifindexOf(iface: string): number | undefined {
 
 export function needIfindex(iface: string): number {
   const i = ifindexOf(iface);
-  if (i === undefined) throw new ManagerError('NOT_FOUND', `no network interface named "${iface}"`);
+  if (i === undefined) throw new ManagerError('MANAGER_NOT_FOUND', `no network interface named "${iface}"`);
   return i;
 }
 

@@ -1,18 +1,13 @@
-/** Program manager failures, with stable codes the CLI and API map to messages and statuses. */
-export type ManagerErrorCode =
-  | 'NOT_ALLOWED'
-  | 'BAD_OBJECT'
-  | 'NOT_FOUND'
-  | 'BAD_ARGUMENT'
-  | 'ATTACH_FAILED'
-  | 'LOAD_FAILED';
+/** Program manager failures (codes MANAGER_..., src/domain/error-codes.ts). */
+import type { CodesOf } from '../domain/error-codes.ts';
+import { BpfwardenError, type BpfwardenErrorOptions } from '../domain/errors.ts';
 
-export class ManagerError extends Error {
-  readonly code: ManagerErrorCode;
+export type ManagerErrorCode = CodesOf<'MANAGER'>;
 
-  constructor(code: ManagerErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ManagerError';
-    this.code = code;
+export class ManagerError extends BpfwardenError {
+  declare readonly code: ManagerErrorCode;
+
+  constructor(code: ManagerErrorCode, message: string, options?: BpfwardenErrorOptions) {
+    super(code, message, options);
   }
 }

@@ -64,13 +64,14 @@ export class Executor {
         return;
       case 'update-program': {
         const info = bridge.infoById('prog', a.kernelId);
-        if (typeof info === 'number') throw new ManagerError('NOT_FOUND', `program ${a.kernelId} vanished`);
+        if (typeof info === 'number')
+          throw new ManagerError('MANAGER_NOT_FOUND', `program ${a.kernelId} vanished`);
         store.updateProgramKernel(a.programId, a.kernelId, info.tag);
         return;
       }
       case 'reload-object': {
         const o = store.object(a.objectId);
-        if (!o) throw new ManagerError('NOT_FOUND', `object ${a.objectId} has no record`);
+        if (!o) throw new ManagerError('MANAGER_NOT_FOUND', `object ${a.objectId} has no record`);
         // Whatever is left of the old load goes first; its links are re-attached by later actions.
         for (const l of store.links()) {
           const p = store.program(l.programId);
@@ -108,7 +109,8 @@ export class Executor {
       case 'reattach-link': {
         const l = this.#m.link(a.linkId);
         const p = store.program(l.programId);
-        if (!p) throw new ManagerError('NOT_FOUND', `link ${l.id}: program ${l.programId} has no record`);
+        if (!p)
+          throw new ManagerError('MANAGER_NOT_FOUND', `link ${l.id}: program ${l.programId} has no record`);
         releaseLink(bridge, l, root);
         store.transaction(() => this.#m.attachAs(l.id, p, l.spec));
         return;

@@ -48,7 +48,7 @@ export function parseGlobalValue(key: string, v: string): number | bigint | bool
     return b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b;
   }
   throw new ManagerError(
-    'BAD_ARGUMENT',
+    'MANAGER_BAD_ARGUMENT',
     `--global ${key}=${v}: the value must be an unsigned integer (decimal or 0x hex) or true/false`,
   );
 }
@@ -65,7 +65,7 @@ export function loadAndPin(
   } catch (err) {
     const detail =
       err instanceof BpfError ? err.message.replace(/^open BPF object [^:]*: /, '') : String(err);
-    throw new ManagerError('BAD_OBJECT', `${req.path} is not a loadable BPF object: ${detail}`, {
+    throw new ManagerError('MANAGER_BAD_OBJECT', `${req.path} is not a loadable BPF object: ${detail}`, {
       cause: err,
     });
   }
@@ -76,7 +76,7 @@ export function loadAndPin(
     for (const want of req.programs) {
       if (!names.includes(want)) {
         throw new ManagerError(
-          'BAD_ARGUMENT',
+          'MANAGER_BAD_ARGUMENT',
           `no program named "${want}" in ${req.path}; it has: ${names.join(', ')}`,
         );
       }
@@ -88,7 +88,7 @@ export function loadAndPin(
       obj = spec.load();
     } catch (err) {
       // The message already carries the verifier log's tail when the verifier refused.
-      throw new ManagerError('LOAD_FAILED', (err as Error).message, { cause: err });
+      throw new ManagerError('MANAGER_LOAD_FAILED', (err as Error).message, { cause: err });
     }
     try {
       const programs = obj.programs.map((p): LoadedProgram => {
@@ -97,7 +97,10 @@ export function loadAndPin(
         p.pin(pin);
         const info = bridge.infoByFd('prog', p.fd);
         if (typeof info === 'number')
-          throw new ManagerError('LOAD_FAILED', `cannot read program ${p.name}: ${bridge.lastError()}`);
+          throw new ManagerError(
+            'MANAGER_LOAD_FAILED',
+            `cannot read program ${p.name}: ${bridge.lastError()}`,
+          );
         const meta = metas.find((x) => x.name === p.name);
         return {
           name: p.name,
@@ -115,7 +118,7 @@ export function loadAndPin(
         checkZero(bridge, bridge.objPin(m.fd, pin), `pin map ${m.name}`);
         const info = bridge.infoByFd('map', m.fd);
         if (typeof info === 'number')
-          throw new ManagerError('LOAD_FAILED', `cannot read map ${m.name}: ${bridge.lastError()}`);
+          throw new ManagerError('MANAGER_LOAD_FAILED', `cannot read map ${m.name}: ${bridge.lastError()}`);
         return { name: m.name, type: m.type, kernelId: info.id, pin };
       });
       return { programs, maps };

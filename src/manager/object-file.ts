@@ -16,7 +16,7 @@ export function allowedObjectPath(file: string, allowedDirs: readonly string[]):
   try {
     real = realpathSync(resolve(file));
   } catch (err) {
-    throw new ManagerError('NOT_FOUND', `cannot read object file ${file}: ${(err as Error).message}`);
+    throw new ManagerError('MANAGER_NOT_FOUND', `cannot read object file ${file}: ${(err as Error).message}`);
   }
   for (const dir of allowedDirs) {
     let d: string;
@@ -28,7 +28,7 @@ export function allowedObjectPath(file: string, allowedDirs: readonly string[]):
     if (real.startsWith(d.endsWith(sep) ? d : d + sep)) return real;
   }
   throw new ManagerError(
-    'NOT_ALLOWED',
+    'MANAGER_NOT_ALLOWED',
     `${file} is not in an allowed directory (${allowedDirs.join(', ') || 'none configured'}); copy it there or add its directory to manager.allowedDirs`,
   );
 }
@@ -45,14 +45,14 @@ export function checkBpfElf(path: string): void {
   }
   if (n < 20 || head.readUInt32BE(0) !== 0x7f454c46) {
     throw new ManagerError(
-      'BAD_OBJECT',
+      'MANAGER_BAD_OBJECT',
       `${path} is not an ELF file; build BPF objects with clang -target bpf`,
     );
   }
   const machine = head[5] === 2 ? head.readUInt16BE(18) : head.readUInt16LE(18);
   if (machine !== EM_BPF) {
     throw new ManagerError(
-      'BAD_OBJECT',
+      'MANAGER_BAD_OBJECT',
       `${path} is an ELF file for another machine (e_machine ${machine}), not a BPF object; build it with clang -target bpf`,
     );
   }

@@ -91,13 +91,16 @@ export class ProgramManager {
   #program(id: number): ProgramRecord {
     const p = this.store.program(id);
     if (!p)
-      throw new ManagerError('NOT_FOUND', `no managed program with id ${id} (see: bpfwarden prog list)`);
+      throw new ManagerError(
+        'MANAGER_NOT_FOUND',
+        `no managed program with id ${id} (see: bpfwarden prog list)`,
+      );
     return p;
   }
 
   #view(p: ProgramRecord, objects: ObjectRecord[], links: LinkRecord[], kernel: KernelObjects): ProgramView {
     const object = objects.find((o) => o.id === p.objectId);
-    if (!object) throw new ManagerError('NOT_FOUND', `program ${p.id} has no object record`);
+    if (!object) throw new ManagerError('MANAGER_NOT_FOUND', `program ${p.id} has no object record`);
     const k = kernel.program(p.kernelId);
     return {
       ...p,
@@ -143,7 +146,7 @@ export class ProgramManager {
       return linkId;
     });
     const l = this.store.link(id);
-    if (!l) throw new ManagerError('NOT_FOUND', `link ${id} vanished`);
+    if (!l) throw new ManagerError('MANAGER_NOT_FOUND', `link ${id} vanished`);
     return l;
   }
 
@@ -154,7 +157,7 @@ export class ProgramManager {
       a = attachPinned(this.bridge, p.pin, spec);
     } catch (err) {
       if (err instanceof ManagerError) throw err;
-      throw new ManagerError('ATTACH_FAILED', (err as Error).message, { cause: err });
+      throw new ManagerError('MANAGER_ATTACH_FAILED', (err as Error).message, { cause: err });
     }
     if (a.kind === 'tc') {
       this.store.updateLink(linkId, a.spec, undefined, undefined);
@@ -176,7 +179,8 @@ export class ProgramManager {
 
   link(id: number): LinkRecord {
     const l = this.store.link(id);
-    if (!l) throw new ManagerError('NOT_FOUND', `no managed link with id ${id} (see: bpfwarden link list)`);
+    if (!l)
+      throw new ManagerError('MANAGER_NOT_FOUND', `no managed link with id ${id} (see: bpfwarden link list)`);
     return l;
   }
 

@@ -37,7 +37,9 @@ export function readAlertsAfter(
       .all(...params) as Row[];
     return rows.map(alertFromRow);
   } catch (err) {
-    throw new StoreError('DB_QUERY', `reading new alerts failed: ${sqliteMessage(err)}`, { cause: err });
+    throw new StoreError('STORE_DB_QUERY', `reading new alerts failed: ${sqliteMessage(err)}`, {
+      cause: err,
+    });
   }
 }
 

@@ -37,9 +37,13 @@ function openWritable(path: string, checked: boolean): DatabaseSync {
       // 0o700: events name every command line on the host; they are not for other users.
       makeDirs(dirname(path), 0o700);
     } catch (err) {
-      throw new StoreError('DB_OPEN', `cannot create directory for database ${path}: ${sqliteMessage(err)}`, {
-        cause: err,
-      });
+      throw new StoreError(
+        'STORE_DB_OPEN',
+        `cannot create directory for database ${path}: ${sqliteMessage(err)}`,
+        {
+          cause: err,
+        },
+      );
     }
   }
   if (path !== ':memory:') createPrivate(path);
@@ -65,7 +69,9 @@ function openWritable(path: string, checked: boolean): DatabaseSync {
     db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
   } catch (err) {
     db.close();
-    throw new StoreError('DB_OPEN', `cannot open database ${path}: ${sqliteMessage(err)}`, { cause: err });
+    throw new StoreError('STORE_DB_OPEN', `cannot open database ${path}: ${sqliteMessage(err)}`, {
+      cause: err,
+    });
   }
   try {
     migrate(db);
@@ -88,7 +94,9 @@ function createPrivate(path: string): void {
       if (existsSync(f) && (statSync(f).mode & 0o077) !== 0) chmodSync(f, 0o600);
     }
   } catch (err) {
-    throw new StoreError('DB_OPEN', `cannot create database ${path}: ${sqliteMessage(err)}`, { cause: err });
+    throw new StoreError('STORE_DB_OPEN', `cannot create database ${path}: ${sqliteMessage(err)}`, {
+      cause: err,
+    });
   }
 }
 
@@ -117,7 +125,7 @@ function refuseDamaged(db: DatabaseSync, path: string): void {
   }
   if (problems.length === 1 && problems[0] === 'ok') return;
   throw new StoreError(
-    'DB_CORRUPT',
+    'STORE_DB_CORRUPT',
     `database ${path} is damaged (${problems.join('; ')}); bpfwarden will not write to it. Move it aside (its rows may still be read with: sqlite3 ${path} .recover) and start again, or pass --db`,
   );
 }
@@ -126,7 +134,7 @@ function openReadOnly(path: string, allowExtension: boolean): DatabaseSync {
   // SQLite only says "unable to open database file"; say what is missing and why.
   if (path !== ':memory:' && !existsSync(path)) {
     throw new StoreError(
-      'DB_NOT_FOUND',
+      'STORE_DB_NOT_FOUND',
       `database ${path} does not exist; start the agent (bpfwarden agent) to create it, or pass --db`,
     );
   }
@@ -137,7 +145,9 @@ function openReadOnly(path: string, allowExtension: boolean): DatabaseSync {
     version = schemaVersion(db);
   } catch (err) {
     db.close();
-    throw new StoreError('DB_OPEN', `cannot open database ${path}: ${sqliteMessage(err)}`, { cause: err });
+    throw new StoreError('STORE_DB_OPEN', `cannot open database ${path}: ${sqliteMessage(err)}`, {
+      cause: err,
+    });
   }
   if (version > LATEST_SCHEMA_VERSION) {
     db.close();
@@ -146,7 +156,7 @@ function openReadOnly(path: string, allowExtension: boolean): DatabaseSync {
   if (version < 1) {
     db.close();
     throw new StoreError(
-      'DB_SCHEMA',
+      'STORE_DB_SCHEMA',
       `database ${path} has no bpfwarden schema; start the agent (bpfwarden agent) to create it`,
     );
   }
@@ -157,6 +167,8 @@ function openOrWrap(path: string, readOnly: boolean, allowExtension = false): Da
   try {
     return new DatabaseSync(path, { readOnly, timeout: BUSY_TIMEOUT_MS, allowExtension });
   } catch (err) {
-    throw new StoreError('DB_OPEN', `cannot open database ${path}: ${sqliteMessage(err)}`, { cause: err });
+    throw new StoreError('STORE_DB_OPEN', `cannot open database ${path}: ${sqliteMessage(err)}`, {
+      cause: err,
+    });
   }
 }

@@ -199,13 +199,14 @@ export function toEvent(r: Row): StoredEvent | undefined {
 function checkLimit(limit: number | undefined): number {
   if (limit === undefined) return DEFAULT_LIMIT;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-    throw new StoreError('BAD_FILTER', `limit must be an integer from 1 to ${MAX_LIMIT}, got ${limit}`);
+    throw new StoreError('STORE_BAD_FILTER', `limit must be an integer from 1 to ${MAX_LIMIT}, got ${limit}`);
   }
   return limit;
 }
 
 function checkInt(name: string, v: number): number {
-  if (!Number.isSafeInteger(v)) throw new StoreError('BAD_FILTER', `${name} must be an integer, got ${v}`);
+  if (!Number.isSafeInteger(v))
+    throw new StoreError('STORE_BAD_FILTER', `${name} must be an integer, got ${v}`);
   return v;
 }
 
@@ -213,6 +214,6 @@ function run<T>(f: () => T): T {
   try {
     return f();
   } catch (err) {
-    throw new StoreError('DB_QUERY', `query failed: ${sqliteMessage(err)}`, { cause: err });
+    throw new StoreError('STORE_DB_QUERY', `query failed: ${sqliteMessage(err)}`, { cause: err });
   }
 }

@@ -58,7 +58,7 @@ export function summarizeEvents(db: DatabaseSync, by: SummaryKey, filter: EventF
   try {
     rows = db.prepare(sql).all(...params, filter.limit ?? 50) as Record<string, unknown>[];
   } catch (err) {
-    throw new StoreError('DB_QUERY', `summary failed: ${sqliteMessage(err)}`, { cause: err });
+    throw new StoreError('STORE_DB_QUERY', `summary failed: ${sqliteMessage(err)}`, { cause: err });
   }
   return rows.map((r) => ({
     key: Object.fromEntries(g.columns.map((c) => [c, (r[c] ?? null) as string | number | null])),

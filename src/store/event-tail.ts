@@ -47,7 +47,9 @@ export function readEventsAfter(
     try {
       rows = db.prepare(sql).all(...params) as Row[];
     } catch (err) {
-      throw new StoreError('DB_QUERY', `reading new events failed: ${sqliteMessage(err)}`, { cause: err });
+      throw new StoreError('STORE_DB_QUERY', `reading new events failed: ${sqliteMessage(err)}`, {
+        cause: err,
+      });
     }
     for (const r of rows) {
       const e = toEvent(r);

@@ -84,7 +84,7 @@ export class EventWriter {
       this.#nextId = readMaxId(db) + 1;
     } catch (err) {
       // Construction happens at start-up, where failing loudly is right; but with a code.
-      throw new StoreError('DB_OPEN', `cannot prepare the event writer: ${sqliteMessage(err)}`, {
+      throw new StoreError('STORE_DB_OPEN', `cannot prepare the event writer: ${sqliteMessage(err)}`, {
         cause: err,
       });
     }

@@ -156,7 +156,7 @@ export function migrate(db: DatabaseSync, migrations: readonly Migration[] = MIG
 export function newerSchemaError(found: number, latest: number, path?: string): StoreError {
   const what = path === undefined ? 'database' : `database ${path}`;
   return new StoreError(
-    'DB_SCHEMA',
+    'STORE_DB_SCHEMA',
     `${what} has schema version ${found}, newer than this bpfwarden supports (${latest}); upgrade bpfwarden`,
   );
 }
@@ -165,7 +165,9 @@ function readVersion(db: DatabaseSync): number {
   try {
     return schemaVersion(db);
   } catch (err) {
-    throw new StoreError('DB_OPEN', `cannot read schema version: ${sqliteMessage(err)}`, { cause: err });
+    throw new StoreError('STORE_DB_OPEN', `cannot read schema version: ${sqliteMessage(err)}`, {
+      cause: err,
+    });
   }
 }
 
@@ -187,7 +189,7 @@ function applyOne(db: DatabaseSync, m: Migration, all: readonly Migration[]): vo
   } catch (err) {
     if (db.isTransaction) db.exec('ROLLBACK');
     throw new StoreError(
-      'DB_MIGRATION',
+      'STORE_DB_MIGRATION',
       `migration ${m.version} (${m.description}) failed: ${sqliteMessage(err)}`,
       {
         cause: err,

@@ -68,7 +68,7 @@ function run<T>(what: string, f: () => T): T {
     return f();
   } catch (err) {
     if (err instanceof StoreError) throw err;
-    throw new StoreError('DB_QUERY', `${what} failed: ${sqliteMessage(err)}`, { cause: err });
+    throw new StoreError('STORE_DB_QUERY', `${what} failed: ${sqliteMessage(err)}`, { cause: err });
   }
 }
 

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { BpfwardenError, type BpfwardenErrorOptions } from '../domain/errors.ts';
 import { RULE_ID, type Rule, SEVERITIES } from '../domain/rules/rule.ts';
 import { formatViolation, type ValidatedQuery, validateRuleQuery } from '../domain/rules/validate.ts';
 import { parseDurationMs } from '../domain/time-spec.ts';
@@ -40,8 +41,12 @@ export const RuleDefinitionSchema = z
   })
   .strict();
 
-export class RuleDefinitionError extends Error {
-  readonly code = 'RULE_INVALID';
+/** A rule definition that is not valid (code DETECTION_RULE_INVALID); the message lists every problem. */
+export class RuleDefinitionError extends BpfwardenError {
+  declare readonly code: 'DETECTION_RULE_INVALID';
+  constructor(message: string, options?: BpfwardenErrorOptions) {
+    super('DETECTION_RULE_INVALID', message, options);
+  }
 }
 
 export interface CheckedRule {

@@ -1,24 +1,18 @@
 /**
  * The one error type the store throws. Callers branch on `code`, never on
- * SQLite's message text, which is kept in `message` for humans.
+ * SQLite's message text, which is kept in `message` for humans. Codes
+ * STORE_..., src/domain/error-codes.ts.
  */
+import type { CodesOf } from '../domain/error-codes.ts';
+import { BpfwardenError, type BpfwardenErrorOptions } from '../domain/errors.ts';
 
-export type StoreErrorCode =
-  | 'DB_OPEN'
-  | 'DB_NOT_FOUND'
-  | 'DB_SCHEMA'
-  | 'DB_CORRUPT'
-  | 'DB_MIGRATION'
-  | 'DB_QUERY'
-  | 'BAD_FILTER';
+export type StoreErrorCode = CodesOf<'STORE'>;
 
-export class StoreError extends Error {
-  readonly code: StoreErrorCode;
+export class StoreError extends BpfwardenError {
+  declare readonly code: StoreErrorCode;
 
-  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'StoreError';
-    this.code = code;
+  constructor(code: StoreErrorCode, message: string, options?: BpfwardenErrorOptions) {
+    super(code, message, options);
   }
 }
 

@@ -224,7 +224,7 @@ describe('BpfObjectSpec.load', () => {
     assert.equal(catchBpf(() => obj.map('nope')).code, 'ENOENT');
   });
 
-  it('reports a verifier rejection as VERIFIER with the log and its tail in the message', () => {
+  it('reports a verifier rejection as BPF_VERIFIER with the log and its tail in the message', () => {
     const bridge = processBridge();
     const lines = Array.from({ length: 60 }, (_, i) => `${i}: (b7) r${i % 10} = ${i} ; verifier line ${i}`);
     lines.push("R1 invalid mem access 'scalar'");
@@ -232,7 +232,7 @@ describe('BpfObjectSpec.load', () => {
     bridge.failLoad({ errno: Errno.EACCES, verifierLog: log, program: 'handle_exec' });
     const spec = open(bridge);
     const err = catchBpf(() => spec.load());
-    assert.equal(err.code, 'VERIFIER');
+    assert.equal(err.code, 'BPF_VERIFIER');
     assert.equal(err.errno, 13);
     assert.equal(err.verifierLog, `${log}\n`);
     assert.match(err.libbpfLog ?? '', /prog 'handle_exec': BPF program load failed/);
@@ -257,7 +257,7 @@ describe('BpfObjectSpec.load', () => {
       verifierLog: '0: R1=ctx()\ninvalid bpf_context access off=8 size=8',
     });
     const err = catchBpf(() => open(bridge).load());
-    assert.equal(err.code, 'VERIFIER');
+    assert.equal(err.code, 'BPF_VERIFIER');
     assert.ok(
       err.message.endsWith('verifier log (tail):\n0: R1=ctx()\ninvalid bpf_context access off=8 size=8'),
     );

@@ -94,7 +94,7 @@ describe('monitors.file configuration', () => {
       () => parseConfig({ monitors: { file } }, 'test.yaml'),
       (err: unknown) => {
         assert.ok(err instanceof AgentError);
-        assert.equal(err.code, 'CONFIG');
+        assert.equal(err.code, 'AGENT_CONFIG');
         assert.ok(err.message.includes(message), err.message);
         return true;
       },

@@ -36,6 +36,6 @@ test('too many excluded pids are refused before anything loads', () => {
         },
         { bridge, kernel: new Kernel(bridge) },
       ),
-    (err: Error & { code?: string }) => err.code === 'NET_FILTER',
+    (err: Error & { code?: string }) => err.code === 'AGENT_NET_FILTER',
   );
 });

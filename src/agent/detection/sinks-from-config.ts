@@ -9,7 +9,7 @@ import type { SinkConfig } from './config.ts';
 
 function fromEnv(name: string, what: string, env: NodeJS.ProcessEnv): string {
   const v = env[name];
-  if (!v) throw new AgentError('CONFIG', `${what}: environment variable ${name} is not set`);
+  if (!v) throw new AgentError('AGENT_CONFIG', `${what}: environment variable ${name} is not set`);
   return v;
 }
 

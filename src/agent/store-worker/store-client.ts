@@ -65,17 +65,18 @@ export class StoreClient {
           ready = true;
           resolve(client);
         } else if (m.kind === 'failed') {
-          reject(new AgentError('STORE', m.message));
+          reject(new AgentError('AGENT_STORE', m.message));
         } else {
           client.#onMessage(m);
         }
       });
       worker.on('error', (err) => {
-        if (!ready) reject(new AgentError('STORE', `store worker failed: ${err.message}`));
+        if (!ready) reject(new AgentError('AGENT_STORE', `store worker failed: ${err.message}`));
         else client.#fail(`store worker failed: ${err.message}`);
       });
       worker.on('exit', (code) => {
-        if (!ready) reject(new AgentError('STORE', `store worker exited (${code}) before it was ready`));
+        if (!ready)
+          reject(new AgentError('AGENT_STORE', `store worker exited (${code}) before it was ready`));
         else if (!client.#onStopped && code !== 0) client.#fail(`store worker exited with code ${code}`);
         client.#onStopped?.(client.#latest);
       });

@@ -56,12 +56,14 @@ export function workerDb(dbPath: string, timeoutMs = 30_000): ApiDb {
       if (!p) return;
       pending.delete(r.id);
       if (r.ok) p.resolve(r.value);
-      else p.reject(new ApiDbError(r.code, r.message));
+      else p.reject(new ApiDbError(r.code, r.message, { field: r.field }));
     });
-    w.on('error', (err) => failAll(new ApiDbError('DB_UNAVAILABLE', `query worker failed: ${err.message}`)));
+    w.on('error', (err) =>
+      failAll(new ApiDbError('API_DB_UNAVAILABLE', `query worker failed: ${err.message}`)),
+    );
     w.on('exit', () => {
       if (worker === w) worker = undefined;
-      failAll(new ApiDbError('DB_UNAVAILABLE', 'query worker stopped'));
+      failAll(new ApiDbError('API_DB_UNAVAILABLE', 'query worker stopped'));
     });
     return w;
   };
@@ -72,7 +74,8 @@ export function workerDb(dbPath: string, timeoutMs = 30_000): ApiDb {
       const w = worker;
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
-          if (pending.delete(id)) reject(new ApiDbError('TIMEOUT', `${op} took longer than ${timeoutMs} ms`));
+          if (pending.delete(id))
+            reject(new ApiDbError('API_TIMEOUT', `${op} took longer than ${timeoutMs} ms`));
         }, timeoutMs);
         pending.set(id, {
           resolve: (v) => {

@@ -1,40 +1,35 @@
-/** Errors of API database operations, with codes the HTTP layer maps to statuses. */
-export type ApiDbErrorCode =
-  | 'RULE_NOT_FOUND'
-  | 'RULE_EXISTS'
-  | 'RULE_INVALID'
-  | 'ALERT_NOT_FOUND'
-  | 'BAD_FILTER'
-  | 'DB_UNAVAILABLE'
-  | 'DB_QUERY'
-  | 'TIMEOUT';
+/** Errors of API database operations (codes API_..., src/domain/error-codes.ts); their kind gives the HTTP status. */
+import { BpfwardenError, type BpfwardenErrorOptions } from '../../domain/errors.ts';
 
-export class ApiDbError extends Error {
-  readonly code: ApiDbErrorCode;
-  constructor(code: ApiDbErrorCode, message: string) {
-    super(message);
-    this.code = code;
+export type ApiDbErrorCode =
+  | 'API_RULE_NOT_FOUND'
+  | 'API_RULE_EXISTS'
+  | 'API_RULE_INVALID'
+  | 'API_ALERT_NOT_FOUND'
+  | 'API_BAD_FILTER'
+  | 'API_DB_UNAVAILABLE'
+  | 'API_DB_QUERY'
+  | 'API_TIMEOUT';
+
+export class ApiDbError extends BpfwardenError {
+  declare readonly code: ApiDbErrorCode;
+  constructor(code: ApiDbErrorCode, message: string, options?: BpfwardenErrorOptions) {
+    super(code, message, options);
   }
 }
 
-const CODES = new Set<string>([
-  'RULE_NOT_FOUND',
-  'RULE_EXISTS',
-  'RULE_INVALID',
-  'ALERT_NOT_FOUND',
-  'BAD_FILTER',
-  'DB_UNAVAILABLE',
-  'DB_QUERY',
-  'TIMEOUT',
-]);
+/** Codes of other areas that mean something to an API client; any other failure is a query failure. */
+const FROM_STORE: Readonly<Record<string, ApiDbErrorCode>> = {
+  STORE_BAD_FILTER: 'API_BAD_FILTER',
+  DETECTION_RULE_INVALID: 'API_RULE_INVALID',
+};
 
-/** Any thrown value as an ApiDbError (store errors keep their code when it is one of ours). */
+/** Any thrown value as an ApiDbError. */
 export function asApiDbError(err: unknown): ApiDbError {
   if (err instanceof ApiDbError) return err;
-  const code = (err as { code?: unknown })?.code;
   const message = err instanceof Error ? err.message : String(err);
-  return new ApiDbError(
-    typeof code === 'string' && CODES.has(code) ? (code as ApiDbErrorCode) : 'DB_QUERY',
-    message,
-  );
+  const code = err instanceof BpfwardenError ? FROM_STORE[err.code] : undefined;
+  return new ApiDbError(code ?? 'API_DB_QUERY', message, {
+    field: err instanceof BpfwardenError ? err.field : undefined,
+  });
 }

@@ -35,7 +35,7 @@ const nowUs = (): number => Date.now() * 1000;
 
 function rule(db: DatabaseSync, id: string): RuleWithState {
   const r = getRule(db, id);
-  if (!r) throw new ApiDbError('RULE_NOT_FOUND', `no rule with id ${id}`);
+  if (!r) throw new ApiDbError('API_RULE_NOT_FOUND', `no rule with id ${id}`);
   return { ...r, state: getRuleState(db, id) ?? null };
 }
 
@@ -62,11 +62,11 @@ export const DB_OPS = {
   },
   alert(db: DatabaseSync, id: number): AlertWithDeliveries {
     const a = getAlert(db, id);
-    if (!a) throw new ApiDbError('ALERT_NOT_FOUND', `no alert with id ${id}`);
+    if (!a) throw new ApiDbError('API_ALERT_NOT_FOUND', `no alert with id ${id}`);
     return { ...a, deliveries: deliveriesOf(db, id) };
   },
   ackAlert(db: DatabaseSync, id: number): AlertWithDeliveries {
-    if (!ackAlert(db, id, nowUs())) throw new ApiDbError('ALERT_NOT_FOUND', `no alert with id ${id}`);
+    if (!ackAlert(db, id, nowUs())) throw new ApiDbError('API_ALERT_NOT_FOUND', `no alert with id ${id}`);
     return DB_OPS.alert(db, id);
   },
   rules(db: DatabaseSync, _: null): RuleWithState[] {
@@ -85,27 +85,34 @@ export const DB_OPS = {
     try {
       checked = checkRule(a.definition, 'rule');
     } catch (err) {
-      throw new ApiDbError('RULE_INVALID', (err as Error).message);
+      throw new ApiDbError('API_RULE_INVALID', (err as Error).message);
     }
     if (a.id !== undefined && checked.rule.id !== a.id) {
-      throw new ApiDbError('RULE_INVALID', `rule: id: ${checked.rule.id} does not match the URL's ${a.id}`);
+      throw new ApiDbError(
+        'API_RULE_INVALID',
+        `rule: id: ${checked.rule.id} does not match the URL's ${a.id}`,
+      );
     }
     const exists = getRule(db, checked.rule.id) !== undefined;
-    if (a.mustExist && !exists) throw new ApiDbError('RULE_NOT_FOUND', `no rule with id ${checked.rule.id}`);
+    if (a.mustExist && !exists)
+      throw new ApiDbError('API_RULE_NOT_FOUND', `no rule with id ${checked.rule.id}`);
     if (a.mustNotExist && exists) {
-      throw new ApiDbError('RULE_EXISTS', `a rule with id ${checked.rule.id} exists (use PUT to replace it)`);
+      throw new ApiDbError(
+        'API_RULE_EXISTS',
+        `a rule with id ${checked.rule.id} exists (use PUT to replace it)`,
+      );
     }
     const change = upsertRule(db, checked.rule, 'api', nowUs(), 'set-enabled');
     return { rule: rule(db, checked.rule.id), change };
   },
   setRuleEnabled(db: DatabaseSync, a: { id: string; enabled: boolean }): RuleWithState {
     if (!setRuleEnabled(db, a.id, a.enabled, nowUs())) {
-      throw new ApiDbError('RULE_NOT_FOUND', `no rule with id ${a.id}`);
+      throw new ApiDbError('API_RULE_NOT_FOUND', `no rule with id ${a.id}`);
     }
     return rule(db, a.id);
   },
   removeRule(db: DatabaseSync, id: string): null {
-    if (!removeRule(db, id)) throw new ApiDbError('RULE_NOT_FOUND', `no rule with id ${id}`);
+    if (!removeRule(db, id)) throw new ApiDbError('API_RULE_NOT_FOUND', `no rule with id ${id}`);
     return null;
   },
 } as const;

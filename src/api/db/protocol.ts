@@ -9,4 +9,10 @@ export interface DbRequest {
 
 export type DbReply =
   | { readonly id: number; readonly ok: true; readonly value: unknown }
-  | { readonly id: number; readonly ok: false; readonly code: ApiDbErrorCode; readonly message: string };
+  | {
+      readonly id: number;
+      readonly ok: false;
+      readonly code: ApiDbErrorCode;
+      readonly message: string;
+      readonly field?: string;
+    };

@@ -39,7 +39,7 @@ port.on('message', (m: DbRequest | { close: true }) => {
     reply = { id: m.id, ok: true, value: op(connection(), m.arg) };
   } catch (err) {
     const e = asApiDbError(err);
-    reply = { id: m.id, ok: false, code: e.code, message: e.message };
+    reply = { id: m.id, ok: false, code: e.code, message: e.message, ...(e.field ? { field: e.field } : {}) };
   }
   port.postMessage(reply);
 });

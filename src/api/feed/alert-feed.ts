@@ -62,7 +62,7 @@ export function checkAlertFilter(f: AlertFilterInput): AlertFeedFilter {
   if (f.minSeverity !== undefined) {
     if (!isSeverity(f.minSeverity)) {
       throw new FeedError(
-        'BAD_FILTER',
+        'FEED_BAD_FILTER',
         `unknown severity ${JSON.stringify(f.minSeverity)}; expected one of ${SEVERITIES.join(', ')}`,
         { field: 'minSeverity' },
       );
@@ -71,7 +71,7 @@ export function checkAlertFilter(f: AlertFilterInput): AlertFeedFilter {
   }
   if (f.ruleId !== undefined) {
     if (typeof f.ruleId !== 'string' || f.ruleId.length === 0 || f.ruleId.length > 64) {
-      throw new FeedError('BAD_FILTER', 'ruleId must be a rule id of 1 to 64 characters', {
+      throw new FeedError('FEED_BAD_FILTER', 'ruleId must be a rule id of 1 to 64 characters', {
         field: 'ruleId',
       });
     }

@@ -1,17 +1,14 @@
-/** Errors of the live feeds, with stable codes (and the offending filter field). */
+/** Errors of the live feeds (codes FEED_..., src/domain/error-codes.ts); a bad filter names its field. */
+import type { CodesOf } from '../../domain/error-codes.ts';
+import { BpfwardenError, type BpfwardenErrorOptions } from '../../domain/errors.ts';
 
-export type FeedErrorCode = 'BAD_FILTER' | 'FEED_CLOSED' | 'DB_UNAVAILABLE';
+export type FeedErrorCode = CodesOf<'FEED'>;
 
-export class FeedError extends Error {
-  readonly code: FeedErrorCode;
-  /** For BAD_FILTER: the filter field that was wrong. */
-  readonly field: string | undefined;
+export class FeedError extends BpfwardenError {
+  declare readonly code: FeedErrorCode;
 
-  constructor(code: FeedErrorCode, message: string, options?: { field?: string; cause?: unknown }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'FeedError';
-    this.code = code;
-    this.field = options?.field;
+  constructor(code: FeedErrorCode, message: string, options?: BpfwardenErrorOptions) {
+    super(code, message, options);
   }
 }
 

@@ -72,7 +72,7 @@ export function checkEventFilter(f: EventFilterInput): EventFeedFilter {
     for (const t of f.types) {
       if (!known.includes(t)) {
         throw new FeedError(
-          'BAD_FILTER',
+          'FEED_BAD_FILTER',
           `unknown event type ${JSON.stringify(t)}; expected one of ${known.join(', ')}`,
           {
             field: 'types',
@@ -86,9 +86,13 @@ export function checkEventFilter(f: EventFilterInput): EventFeedFilter {
   if (f.uid !== undefined) out.uid = checkU32('uid', f.uid);
   if (f.comm !== undefined) {
     if (typeof f.comm !== 'string' || f.comm.length === 0 || [...f.comm].length > TASK_COMM_MAX) {
-      throw new FeedError('BAD_FILTER', `comm must be a command name of 1 to ${TASK_COMM_MAX} characters`, {
-        field: 'comm',
-      });
+      throw new FeedError(
+        'FEED_BAD_FILTER',
+        `comm must be a command name of 1 to ${TASK_COMM_MAX} characters`,
+        {
+          field: 'comm',
+        },
+      );
     }
     out.comm = f.comm;
   }
@@ -97,7 +101,7 @@ export function checkEventFilter(f: EventFilterInput): EventFeedFilter {
 
 export function checkAfter(after: number | undefined): number | undefined {
   if (after !== undefined && (!Number.isSafeInteger(after) || after < 0)) {
-    throw new FeedError('BAD_FILTER', `after must be a row id (an integer >= 0), got ${after}`, {
+    throw new FeedError('FEED_BAD_FILTER', `after must be a row id (an integer >= 0), got ${after}`, {
       field: 'after',
     });
   }
@@ -106,7 +110,7 @@ export function checkAfter(after: number | undefined): number | undefined {
 
 function checkU32(field: string, v: number): number {
   if (!Number.isInteger(v) || v < 0 || v > U32_MAX) {
-    throw new FeedError('BAD_FILTER', `${field} must be an integer from 0 to ${U32_MAX}, got ${v}`, {
+    throw new FeedError('FEED_BAD_FILTER', `${field} must be an integer from 0 to ${U32_MAX}, got ${v}`, {
       field,
     });
   }

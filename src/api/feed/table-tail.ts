@@ -150,9 +150,13 @@ export class TableTail<Row extends { readonly id: number }, Filter> {
       db = openDatabase(this.#o.database, { readOnly: true });
       this.#cursor = this.#source.maxId(db);
     } catch (err) {
-      throw new FeedError('DB_UNAVAILABLE', `cannot read ${this.#o.database}: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new FeedError(
+        'FEED_DB_UNAVAILABLE',
+        `cannot read ${this.#o.database}: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
     this.#db = db;
     return db;

@@ -102,7 +102,7 @@ export function alertFilterFromProto(f: pb.AlertFilter): {
     minSeverity = SEVERITIES.find((s) => SEVERITY_NUMBER[s] === f.minSeverity);
     if (minSeverity === undefined) {
       throw new FeedError(
-        'BAD_FILTER',
+        'FEED_BAD_FILTER',
         `unknown severity ${f.minSeverity}; expected SEVERITY_LOW to SEVERITY_CRITICAL`,
         {
           field: 'minSeverity',

@@ -15,7 +15,6 @@ import {
   ServerCredentials,
   type ServerErrorResponse,
   type ServerWritableStream,
-  status,
 } from '@grpc/grpc-js';
 import type { StatusSnapshot } from '../../domain/contracts/status.ts';
 import { END_CLOSED, END_LAGGED, FeedError } from '../feed/errors.ts';
@@ -37,7 +36,7 @@ import {
   PROTO_FIELD,
   statusToProto,
 } from './convert.ts';
-import { GrpcError } from './errors.ts';
+import { CallStatus, callStatusOf, GrpcError } from './errors.ts';
 import * as pb from './gen/bpfwarden/v1/bpfwarden.ts';
 import { once, resetCall, resetUnlessFinished, sharedEncoding } from './stream-cut.ts';
 
@@ -90,19 +89,12 @@ const MIN_TOKEN = 16;
 const DEFAULT_MAX_CONNECTIONS = 128;
 const SHUTDOWN_GRACE_MS = 2000;
 
-function failure(code: status, details: string): ServerErrorResponse {
-  return Object.assign(new Error(details), { code, details });
-}
-
+/** A feed's failure: a bad filter names the request field (as the proto spells it). */
 function feedFailure(err: unknown): ServerErrorResponse {
-  if (err instanceof FeedError) {
-    if (err.code === 'BAD_FILTER') {
-      const field = PROTO_FIELD[err.field ?? ''] ?? err.field ?? 'filter';
-      return failure(status.INVALID_ARGUMENT, `${field}: ${err.message}`);
-    }
-    return failure(status.UNAVAILABLE, err.message);
+  if (err instanceof FeedError && err.code === 'FEED_BAD_FILTER' && err.field === undefined) {
+    return new CallStatus(err.kind, `filter: ${err.message}`);
   }
-  return failure(status.INTERNAL, (err as Error).message);
+  return callStatusOf(err, (f) => PROTO_FIELD[f] ?? f);
 }
 
 export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcServer> {
@@ -112,7 +104,10 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcServer>
   }
   const allowed = (md: Metadata): boolean => token === undefined || bearerMatches(md, token);
   const unauthenticated = (): ServerErrorResponse =>
-    failure(status.UNAUTHENTICATED, 'missing or wrong bearer token (metadata authorization: Bearer <token>)');
+    new CallStatus(
+      'unauthenticated',
+      'missing or wrong bearer token (metadata authorization: Bearer <token>)',
+    );
   /** Ends each open stream cleanly; called on close. */
   const open = new Set<() => void>();
   const slots = o.streams ?? new StreamSlots();
@@ -134,8 +129,8 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcServer>
     if (!release) {
       call.emit(
         'error',
-        failure(
-          status.RESOURCE_EXHAUSTED,
+        new CallStatus(
+          'exhausted',
           `${slots.max} live streams are open (api.maxStreams, SSE and gRPC together); try again later`,
         ),
       );
@@ -190,8 +185,8 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcServer>
             finish(
               reason === END_CLOSED
                 ? undefined
-                : failure(
-                    reason === END_LAGGED ? status.RESOURCE_EXHAUSTED : status.INTERNAL,
+                : new CallStatus(
+                    reason === END_LAGGED ? 'exhausted' : 'internal',
                     reason === END_LAGGED
                       ? 'stream lagged: the client fell behind; resume with after_id set to the last id received'
                       : `stream failed (${reason})`,
@@ -226,9 +221,9 @@ export async function startGrpcServer(o: GrpcServerOptions): Promise<GrpcServer>
           (s) =>
             s
               ? callback(null, statusToProto(s))
-              : callback(failure(status.UNAVAILABLE, 'the agent status is not available yet')),
+              : callback(new CallStatus('unavailable', 'the agent status is not available yet')),
           (err: unknown) =>
-            callback(failure(status.INTERNAL, `cannot read status: ${(err as Error).message}`)),
+            callback(new CallStatus('internal', `cannot read status: ${(err as Error).message}`)),
         );
     },
   };

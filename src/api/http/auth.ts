@@ -23,8 +23,7 @@ export function requireBearer(app: FastifyInstance, token: string): void {
     const m = /^Bearer (.+)$/i.exec(h);
     if (!m?.[1] || !tokenMatches(m[1], token)) {
       throw new HttpError(
-        401,
-        'UNAUTHORIZED',
+        'API_UNAUTHORIZED',
         'missing or wrong bearer token (Authorization: Bearer <token>)',
       );
     }

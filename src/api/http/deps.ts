@@ -28,16 +28,16 @@ export interface Health {
   readonly detail?: string;
 }
 
-/** The program manager, as the API needs it (the agent adapts ProgramManager to it). */
+/** The program manager, as the API needs it (src/api/http/adapters/programs.ts adapts ProgramManager). */
 export interface ProgramsApi {
   list(): readonly unknown[];
-  /** Throws HttpError 404 for an unknown id. */
+  /** Throws HttpError API_PROGRAM_NOT_FOUND for an unknown id. */
   get(id: number): unknown;
   links(): readonly unknown[];
   reconcile(dryRun: boolean): { type: string; description: string; ok?: boolean; error?: string }[];
 }
 
-/** Egress and exec policy, as the API needs it (src/agent/policy-api.ts adapts the policy admin). Errors are HttpErrors. */
+/** Egress and exec policy, as the API needs it (src/api/http/adapters/policy.ts adapts the policy admin). Errors are bpfwarden errors. */
 export interface PolicyApi {
   list(kind?: 'egress' | 'exec'): readonly unknown[];
   add(
@@ -47,7 +47,7 @@ export interface PolicyApi {
   remove(id: number): void;
 }
 
-/** The XDP firewall, as the API needs it (src/agent/firewall-api.ts adapts the firewall service). Errors are HttpErrors. */
+/** The XDP firewall, as the API needs it (src/api/http/adapters/firewall.ts adapts the firewall service). Errors are bpfwarden errors. */
 export interface FirewallApi {
   rules(): readonly Record<string, unknown>[];
   add(body: Record<string, unknown>): Record<string, unknown>;

@@ -1,7 +1,8 @@
 /**
  * One error body for every failure: { error: { code, message, field? } }.
- * Validation failures name the parameter or body field; store errors keep
- * their stable code and map to a status. Failures Node's HTTP parser or
+ * Validation failures name the parameter or body field; every bpfwarden
+ * error keeps its code and field, its status from its kind
+ * (src/domain/error-kinds.ts). Failures Node's HTTP parser or
  * Fastify's router answer before any route runs (headers too large, a
  * malformed request, a bad URL) get the same body, and JSON bodies must be
  * UTF-8, decoded strictly.
@@ -10,30 +11,30 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import type { ApiDbErrorCode } from '../db/errors.ts';
+import type { CodesOf } from '../../domain/error-codes.ts';
+import { KIND_STATUS } from '../../domain/error-kinds.ts';
+import {
+  type ApiErrorBody,
+  apiBodyOf,
+  BpfwardenError,
+  type BpfwardenErrorOptions,
+  errorBody,
+  httpStatusOf,
+} from '../../domain/errors.ts';
 
-export class HttpError extends Error {
-  readonly status: number;
-  readonly code: string;
-  readonly field: string | undefined;
-  constructor(status: number, code: string, message: string, field?: string) {
-    super(message);
-    this.status = status;
-    this.code = code;
-    this.field = field;
+export { errorBody };
+
+/** A request the API refuses (codes API_..., src/domain/error-codes.ts); the status comes from the kind. */
+export class HttpError extends BpfwardenError {
+  declare readonly code: CodesOf<'API'>;
+  constructor(code: CodesOf<'API'>, message: string, options?: BpfwardenErrorOptions) {
+    super(code, message, options);
+  }
+
+  get status(): number {
+    return httpStatusOf(this);
   }
 }
-
-const STATUS_OF: Record<ApiDbErrorCode, number> = {
-  RULE_NOT_FOUND: 404,
-  ALERT_NOT_FOUND: 404,
-  RULE_EXISTS: 409,
-  RULE_INVALID: 400,
-  BAD_FILTER: 400,
-  DB_UNAVAILABLE: 503,
-  DB_QUERY: 500,
-  TIMEOUT: 503,
-};
 
 interface ValidationItem {
   readonly keyword?: string;
@@ -49,18 +50,20 @@ function validationError(err: FastifyError): HttpError {
   const keys = item.params?.keys;
   if (item.keyword === 'unrecognized_keys' && keys?.length) {
     field = [field, keys[0]].filter(Boolean).join('.');
-    return new HttpError(400, 'BAD_REQUEST', `${where}: unknown field ${field}`, field);
+    return new HttpError('API_BAD_REQUEST', `${where}: unknown field ${field}`, { field });
   }
   const label = field ? `${where} ${field}` : where;
-  return new HttpError(400, 'BAD_REQUEST', `${label}: ${item.message ?? err.message}`, field || undefined);
+  return new HttpError('API_BAD_REQUEST', `${label}: ${item.message ?? err.message}`, {
+    field: field || undefined,
+  });
 }
 
-export interface ErrorBodyShape {
-  readonly error: { readonly code: string; readonly message: string; readonly field?: string };
-}
+export type ErrorBodyShape = ApiErrorBody;
 
-export function errorBody(code: string, message: string, field?: string): ErrorBodyShape {
-  return { error: { code, message, ...(field ? { field } : {}) } };
+/** The body and status of a registered error, for answers given outside the error handler. */
+function answer(code: CodesOf<'API'>, message: string): { status: number; body: ErrorBodyShape } {
+  const e = new HttpError(code, message);
+  return { status: e.status, body: apiBodyOf(e) };
 }
 
 /**
@@ -69,17 +72,12 @@ export function errorBody(code: string, message: string, field?: string): ErrorB
  */
 export function clientErrorHandler(err: Error & { code?: string }, socket: Duplex): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  let status = 400;
-  let body: ErrorBodyShape;
-  if (err.code === 'HPE_HEADER_OVERFLOW') {
-    status = 431;
-    body = errorBody('HEADERS_TOO_LARGE', 'request headers are larger than the server accepts');
-  } else if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    status = 408;
-    body = errorBody('REQUEST_TIMEOUT', 'the request (headers and body) did not arrive in time');
-  } else {
-    body = errorBody('BAD_REQUEST', `malformed HTTP request (${err.code ?? err.message})`);
-  }
+  const { status, body } =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? answer('API_HEADERS_TOO_LARGE', 'request headers are larger than the server accepts')
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? answer('API_REQUEST_TIMEOUT', 'the request (headers and body) did not arrive in time')
+        : answer('API_BAD_REQUEST', `malformed HTTP request (${err.code ?? err.message})`);
   const text = JSON.stringify(body);
   // Only when nothing of a response went out yet, as Node itself does.
   if (socket.writable && (socket as Duplex & { bytesWritten?: number }).bytesWritten === 0) {
@@ -98,7 +96,7 @@ export function frameworkErrors(err: FastifyError, req: FastifyRequest, reply: F
     err.code === 'FST_ERR_BAD_URL'
       ? `URL ${JSON.stringify(path)} is not valid: bad percent-encoding`
       : err.message;
-  void reply.code(err.statusCode ?? 400).send(errorBody('BAD_REQUEST', message));
+  void reply.code(err.statusCode ?? KIND_STATUS.invalid.http).send(answer('API_BAD_REQUEST', message).body);
 }
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
@@ -116,8 +114,7 @@ export function installJsonParser(app: FastifyInstance): void {
     if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
       done(
         new HttpError(
-          415,
-          'UNSUPPORTED_MEDIA_TYPE',
+          'API_UNSUPPORTED_MEDIA_TYPE',
           `content-type: charset ${JSON.stringify(m?.[1])} is not supported; send JSON as UTF-8 (charset=utf-8 or none)`,
         ),
       );
@@ -127,7 +124,7 @@ export function installJsonParser(app: FastifyInstance): void {
     try {
       text = UTF8.decode(body as Buffer);
     } catch {
-      done(new HttpError(400, 'BAD_REQUEST', 'request body: not valid UTF-8 (JSON bodies must be UTF-8)'));
+      done(new HttpError('API_BAD_REQUEST', 'request body: not valid UTF-8 (JSON bodies must be UTF-8)'));
       return;
     }
     parse(req, text, done);
@@ -136,30 +133,33 @@ export function installJsonParser(app: FastifyInstance): void {
 
 export function installErrorHandler(app: FastifyInstance, log: (line: string) => void = () => {}): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    let e: HttpError;
-    if (err instanceof HttpError) e = err;
-    else if (hasZodFastifySchemaValidationErrors(err)) e = validationError(err);
-    else if (typeof err.code === 'string' && err.code in STATUS_OF) {
-      e = new HttpError(STATUS_OF[err.code as ApiDbErrorCode], err.code, err.message);
-    } else if (err.statusCode && err.statusCode < 500) {
-      // Fastify's own client errors: bad JSON, wrong content type, body too large.
-      e = new HttpError(err.statusCode, err.code ?? 'BAD_REQUEST', err.message);
+    const route = req.routeOptions.url ?? req.url.split('?')[0];
+    let e: BpfwardenError;
+    if (err instanceof BpfwardenError) {
+      e = err;
+      // Answered with its message, but a kernel or internal failure belongs in the log too.
+      if (e.kind === 'kernel' || e.kind === 'internal')
+        log(`API request ${req.id} ${req.method} ${route} failed: ${e.code}: ${e.message}`);
+    } else if (hasZodFastifySchemaValidationErrors(err)) e = validationError(err);
+    else if (err.statusCode && err.statusCode < 500) {
+      // Fastify's own client errors (bad JSON, wrong content type, body too large): its status and code.
+      void reply.code(err.statusCode).send(errorBody(err.code ?? 'BAD_REQUEST', err.message));
+      return;
     } else {
-      const route = req.routeOptions.url ?? req.url.split('?')[0];
       // One line: the message and where it was thrown.
       const at = err.stack?.split('\n').find((l) => l.trimStart().startsWith('at '));
       log(
         `API request ${req.id} ${req.method} ${route} failed: ${err.name}: ${err.message}${at ? ` (${at.trim()})` : ''}`,
       );
-      e = new HttpError(500, 'INTERNAL', `internal error (see the agent log, request ${req.id})`);
+      e = new HttpError('API_INTERNAL', `internal error (see the agent log, request ${req.id})`);
     }
-    void reply.code(e.status).send(errorBody(e.code, e.message, e.field));
+    void reply.code(httpStatusOf(e)).send(apiBodyOf(e));
   });
   app.setNotFoundHandler((req, reply) => {
-    void reply
-      .code(404)
-      .send(
-        errorBody('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]} (see /api/v1/openapi.json)`),
-      );
+    const { status, body } = answer(
+      'API_NO_ROUTE',
+      `no route ${req.method} ${req.url.split('?')[0]} (see /api/v1/openapi.json)`,
+    );
+    void reply.code(status).send(body);
   });
 }

@@ -37,7 +37,7 @@ export function apiSocketPath(config: ApiConfig, runtimeDir: string): string {
 }
 
 /** Builds the error a failed start throws: the caller's own class (the agent's), so the API needs none of it. */
-export type StartFailure = (code: 'API' | 'CONFIG', message: string) => Error;
+export type StartFailure = (code: 'AGENT_API' | 'AGENT_CONFIG', message: string) => Error;
 
 export interface StartOptions extends Pick<BuildOptions, 'extraRoutes' | 'log'> {
   readonly fail: StartFailure;
@@ -52,7 +52,7 @@ export async function startApi(
   const { fail, ...extra } = opts;
   // Errors made here already say what failed; anything else gets the "cannot start" prefix.
   const ours = new WeakSet<Error>();
-  const failure = (code: 'API' | 'CONFIG', message: string): Error => {
+  const failure = (code: 'AGENT_API' | 'AGENT_CONFIG', message: string): Error => {
     const e = fail(code, message);
     ours.add(e);
     return e;
@@ -74,12 +74,12 @@ export async function startApi(
   }
   try {
     const path = apiSocketPath(config, runtimeDir);
-    preparePrivateDir(path, runtimeDir, 'api.socket', (m) => failure('API', m));
+    preparePrivateDir(path, runtimeDir, 'api.socket', (m) => failure('AGENT_API', m));
     if (existsSync(path)) {
       if (!lstatSync(path).isSocket())
-        throw failure('API', `${path} exists and is not a socket; remove it or choose api.socket`);
+        throw failure('AGENT_API', `${path} exists and is not a socket; remove it or choose api.socket`);
       if (await socketInUse(path))
-        throw failure('API', `${path}: another process (an agent?) is serving the API there`);
+        throw failure('AGENT_API', `${path}: another process (an agent?) is serving the API there`);
       unlinkSync(path);
     }
     const app = await buildApi(deps, common);
@@ -90,7 +90,7 @@ export async function startApi(
     socket = path;
     if (config.tcp) {
       const t = config.tcp;
-      const token = readTcpToken('api', t, (m) => failure('CONFIG', m));
+      const token = readTcpToken('api', t, (m) => failure('AGENT_CONFIG', m));
       const tls = t.tls ? { key: readFileSync(t.tls.key), cert: readFileSync(t.tls.cert) } : undefined;
       const tcpApp = await buildApi(deps, {
         ...common,
@@ -108,7 +108,7 @@ export async function startApi(
   } catch (err) {
     await closeAll();
     if (err instanceof Error && ours.has(err)) throw err;
-    throw failure('API', `cannot start the API: ${(err as Error).message}`);
+    throw failure('AGENT_API', `cannot start the API: ${(err as Error).message}`);
   }
   return {
     ...(socket ? { socket } : {}),

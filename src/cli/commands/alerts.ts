@@ -7,11 +7,10 @@ import { type AlertWithDeliveries, DB_OPS } from '../../api/db/ops.ts';
 import { isSeverity, SEVERITIES } from '../../domain/rules/rule.ts';
 import { parseTimeSpec } from '../../domain/time-spec.ts';
 import { viaAgentOr, withDb } from '../agent-api.ts';
+import { USAGE } from '../errors.ts';
 import { useColor } from '../format/color.ts';
 import { formatLocalTime } from '../format/event-row.ts';
 import { renderTable, sanitize } from '../format/table.ts';
-
-const USAGE = { code: 'bpfwarden.usage', exitCode: 2 } as const;
 
 function alertId(raw: string, cmd: Command): number {
   const n = Number(raw);

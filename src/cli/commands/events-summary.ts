@@ -8,12 +8,11 @@ import {
   summarizeEvents,
 } from '../../store/event-summary.ts';
 import { viaAgentOr, withDb } from '../agent-api.ts';
+import { USAGE } from '../errors.ts';
 import { useColor } from '../format/color.ts';
 import { formatLocalTime } from '../format/event-row.ts';
 import { renderTable } from '../format/table.ts';
 import { type EventsCommandDeps, parseFilter } from './events.ts';
-
-const USAGE = { code: 'bpfwarden.usage', exitCode: 2 } as const;
 
 interface Options {
   db: string;

@@ -11,6 +11,7 @@ import { openDatabase } from '../../store/database.ts';
 import { parseEventFilter } from '../../store/event-filter-input.ts';
 import { type EventFilter, MAX_LIMIT, queryEvents, type StoredEvent } from '../../store/event-query.ts';
 import { viaAgentOr } from '../agent-api.ts';
+import { USAGE } from '../errors.ts';
 import { useColor } from '../format/color.ts';
 import { EVENT_COLUMNS, eventRow } from '../format/event-row.ts';
 import { renderTable } from '../format/table.ts';
@@ -37,8 +38,6 @@ interface RawOptions {
   limit?: string;
   json?: boolean;
 }
-
-const USAGE = { code: 'bpfwarden.usage', exitCode: 2 } as const;
 
 const EXAMPLES = `
 Examples:

@@ -33,7 +33,10 @@ export function pinRootOf(o: FirewallCliOptions, env: NodeJS.ProcessEnv = proces
   // The flag, else BPFWARDEN_ENFORCE_PIN_ROOT, else the default.
   const root = (o.pinRoot ?? enforcePinRoot(undefined, env)).replace(/\/+$/, '');
   if (!root.startsWith('/sys/fs/bpf/') || root.includes('..'))
-    throw new FirewallError('BAD_ARGUMENT', `--pin-root ${root}: expected a directory under /sys/fs/bpf/`);
+    throw new FirewallError(
+      'FIREWALL_BAD_ARGUMENT',
+      `--pin-root ${root}: expected a directory under /sys/fs/bpf/`,
+    );
   return root;
 }
 
@@ -56,15 +59,18 @@ export function writeJson(out: NodeJS.WritableStream, v: unknown): void {
   out.write(`${JSON.stringify(v)}\n`);
 }
 
-export const usage = (message: string): FirewallError => new FirewallError('BAD_ARGUMENT', message);
+export const usage = (message: string): FirewallError => new FirewallError('FIREWALL_BAD_ARGUMENT', message);
 
 /** Runs fn; a rule or setting refused for its values is a usage error here (exit 2): the values came from the command line. */
 export function fromArguments<T>(fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    if (err instanceof FirewallError && (err.code === 'BAD_RULE' || err.code === 'BAD_SETTING'))
-      throw new FirewallError('BAD_ARGUMENT', err.message, { cause: err });
+    if (
+      err instanceof FirewallError &&
+      (err.code === 'FIREWALL_BAD_RULE' || err.code === 'FIREWALL_BAD_SETTING')
+    )
+      throw new FirewallError('FIREWALL_BAD_ARGUMENT', err.message, { cause: err });
     throw err;
   }
 }

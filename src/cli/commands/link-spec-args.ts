@@ -3,6 +3,7 @@ import type { LinkSpec } from '../../domain/manager/model.ts';
 import { cgroupAttachType } from '../../ebpf/links/cgroup.ts';
 import { parseTracepoint } from '../../ebpf/links/tracepoint.ts';
 import { parseUprobe } from '../../ebpf/links/uprobe.ts';
+import { usageError } from '../errors.ts';
 
 export interface AttachOptions {
   readonly mode?: string;
@@ -15,9 +16,7 @@ export interface AttachOptions {
 
 export const LINK_KINDS = ['tracepoint', 'raw-tracepoint', 'xdp', 'tc', 'cgroup', 'uprobe'] as const;
 
-function bad(message: string): Error {
-  return Object.assign(new Error(message), { code: 'BAD_ARGUMENT' });
-}
+const bad = usageError;
 
 function iface(target: string): string {
   if (!/^[\w.@-]{1,15}$/.test(target)) throw bad(`"${target}" is not a network interface name`);

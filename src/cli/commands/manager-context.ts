@@ -9,6 +9,7 @@ import { Kernel, nativeBridge } from '../../ebpf/index.ts';
 import { ensureMounts } from '../../host/mounts.ts';
 import { withProgramManager } from '../../manager/factory.ts';
 import type { ProgramManager } from '../../manager/service.ts';
+import { usageError } from '../errors.ts';
 
 export interface ManagerOptions {
   readonly db?: string;
@@ -41,8 +42,7 @@ export function keyValues(pairs: readonly string[], option: string): Record<stri
   const out: Record<string, string> = {};
   for (const p of pairs) {
     const i = p.indexOf('=');
-    if (i <= 0)
-      throw Object.assign(new Error(`${option} expects KEY=VALUE, got "${p}"`), { code: 'BAD_ARGUMENT' });
+    if (i <= 0) throw usageError(`${option} expects KEY=VALUE, got "${p}"`, { field: option });
     out[p.slice(0, i)] = p.slice(i + 1);
   }
   return out;
@@ -50,9 +50,7 @@ export function keyValues(pairs: readonly string[], option: string): Record<stri
 
 export function positiveId(v: string, what: string): number {
   if (!/^\d+$/.test(v) || Number(v) <= 0) {
-    throw Object.assign(new Error(`${what} must be a positive integer, got "${v}"`), {
-      code: 'BAD_ARGUMENT',
-    });
+    throw usageError(`${what} must be a positive integer, got "${v}"`);
   }
   return Number(v);
 }

@@ -5,11 +5,12 @@ import { eventsPinPath } from '../../enforce/component.ts';
 import { ruleOf } from '../../enforce/policy/policy-rules.ts';
 import { openDatabase } from '../../store/database.ts';
 import { listPolicyChanges, listPolicyRules, type PolicyKind } from '../../store/policy-rules-store.ts';
+import { USAGE } from '../errors.ts';
 import { useColor } from '../format/color.ts';
 import { formatLocalTime } from '../format/event-row.ts';
 import { ruleMatch, ruleScope, ruleSummary, ruleWindows } from '../format/policy-rule.ts';
 import { renderTable } from '../format/table.ts';
-import { type CommonOptions, intFlag, pinRootOf, USAGE, withCommon } from './policy-options.ts';
+import { type CommonOptions, intFlag, pinRootOf, withCommon } from './policy-options.ts';
 
 function readOnly<T>(path: string, fn: (db: ReturnType<typeof openDatabase>) => T): T {
   const db = openDatabase(path, { readOnly: true });

@@ -8,8 +8,6 @@ import { DEFAULT_ENFORCE_PIN_ROOT } from '../../enforce/component.ts';
 import { enforcePinRoot } from '../../host/enforce-pins.ts';
 import { DEFAULT_DB_PATH } from '../../host/paths.ts';
 
-export const USAGE = { code: 'bpfwarden.usage', exitCode: 2 } as const;
-
 export interface CommonOptions {
   readonly db: string;
   readonly pinRoot?: string;

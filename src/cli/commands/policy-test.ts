@@ -15,7 +15,8 @@ import { sha256OfFileSync } from '../../enforce/exec/sha256-file.ts';
 import { readRulesFrom } from '../../enforce/policy/policy-service.ts';
 import { cgroupAncestors, hostResolvers, resolveBinary } from '../../enforce/policy/resolvers.ts';
 import { cgroup2Root } from '../../host/cgroup.ts';
-import { type CommonOptions, intFlag, USAGE, withCommon } from './policy-options.ts';
+import { USAGE } from '../errors.ts';
+import { type CommonOptions, intFlag, withCommon } from './policy-options.ts';
 
 interface TestFlags extends CommonOptions {
   uid?: string;

@@ -25,6 +25,7 @@ import {
 } from '../../enforce/policy/policy-admin.ts';
 import type { ApplyReport } from '../../enforce/policy/policy-component.ts';
 import { ensureMounts } from '../../host/mounts.ts';
+import { USAGE } from '../errors.ts';
 import { ruleSummary } from '../format/policy-rule.ts';
 import { registerPolicyListCommands } from './policy-list.ts';
 import {
@@ -33,7 +34,6 @@ import {
   issuesMessage,
   oneAction,
   pinRootOf,
-  USAGE,
   withCommon,
 } from './policy-options.ts';
 import { registerPolicyTestCommand } from './policy-test.ts';

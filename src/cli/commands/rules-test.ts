@@ -15,10 +15,10 @@ import { openDatabase } from '../../store/database.ts';
 import { eventTypesByIds, firstEventIdSince, lastEventIdBefore, maxEventId } from '../../store/event-ids.ts';
 import { eventTypesOf, RULE_CATALOG, withNewEventSources } from '../../store/rule-catalog.ts';
 import { type CheckedRule, loadRuleFile } from '../../store/rule-file.ts';
+import { USAGE } from '../errors.ts';
 import { withProgress } from '../format/progress.ts';
 import { sanitize } from '../format/table.ts';
 
-const USAGE = { code: 'bpfwarden.usage', exitCode: 2 } as const;
 const MAX_ROWS = 10_000;
 
 /** One pass of the replay: events (fromId, toId] as new, at nowUs. */

@@ -7,18 +7,21 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { ApiClientError } from '../../api/client.ts';
+import { ApiDbError } from '../../api/db/errors.ts';
 import { DB_OPS, type RuleWithState } from '../../api/db/ops.ts';
 import { openDatabase } from '../../store/database.ts';
 import { loadRuleFile } from '../../store/rule-file.ts';
 import { upsertRule } from '../../store/rules-store.ts';
 import { viaAgentOr, withDb } from '../agent-api.ts';
+import { CliError } from '../errors.ts';
 import { useColor } from '../format/color.ts';
 import { formatLocalTime } from '../format/event-row.ts';
 import { renderTable, sanitize } from '../format/table.ts';
 import { registerRulesTest } from './rules-test.ts';
 
-const NOT_FOUND = (id: string): Error =>
-  Object.assign(new Error(`no rule with id ${id} (see: bpfwarden rules list)`), { code: 'RULE_NOT_FOUND' });
+const NOT_FOUND = (id: string): CliError =>
+  new CliError('CLI_RULE_NOT_FOUND', `no rule with id ${id} (see: bpfwarden rules list)`);
 
 export function registerRulesCommand(
   program: Command,
@@ -90,7 +93,10 @@ Examples:
           (api) => api.get<RuleWithState>(`/api/v1/rules/${encodeURIComponent(id)}`),
           () => withDb(o.db, true, (db) => DB_OPS.rule(db, id)),
         ).catch((e: unknown) => {
-          if ((e as { code?: unknown }).code === 'RULE_NOT_FOUND') throw NOT_FOUND(id);
+          const missing =
+            (e instanceof ApiDbError && e.code === 'API_RULE_NOT_FOUND') ||
+            (e instanceof ApiClientError && e.remoteCode === 'RULE_NOT_FOUND');
+          if (missing) throw NOT_FOUND(id);
           throw e;
         });
         const { state: s, ...r } = found;

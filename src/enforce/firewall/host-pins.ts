@@ -43,7 +43,7 @@ export function persistentPinRoot(root: string): PinLocation {
   if (hostDev !== undefined && bpffsDev(BPFFS) === hostDev) return { root };
   if (hostDev !== undefined) return { root: `/proc/${host.pid}/root${root}`, viaHost: hostBpffs };
   throw new FirewallError(
-    'PINS_WOULD_VANISH',
+    'FIREWALL_PINS_WOULD_VANISH',
     `this command runs in a mount namespace of its own (as ip netns exec makes) whose ${BPFFS} ` +
       `disappears when it exits, taking the firewall's pins and links with it, and the host's bpffs ` +
       `is not reachable at ${hostBpffs}: mount it on the host (mount -t bpf bpf ${BPFFS}), or run the ` +

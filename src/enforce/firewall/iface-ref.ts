@@ -25,7 +25,7 @@ const SEP = '@netns:';
 export function checkIfname(iface: string): void {
   if (!IFNAME.test(iface))
     throw new FirewallError(
-      'BAD_ARGUMENT',
+      'FIREWALL_BAD_ARGUMENT',
       `"${iface}" is not an interface name (1-15 letters, digits, ._@-)`,
     );
 }
@@ -59,7 +59,7 @@ export function parseIface(input: string, here: string | undefined): IfaceRef {
   checkIfname(name);
   if (!LABEL.test(ns))
     throw new FirewallError(
-      'BAD_ARGUMENT',
+      'FIREWALL_BAD_ARGUMENT',
       `"${input}": the namespace after ${SEP} must be an ip netns name or inode (letters, digits, ._-)`,
     );
   return refOf(name, ns);

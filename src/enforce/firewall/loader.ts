@@ -55,7 +55,7 @@ export function ensureLoaded(bridge: NativeBridge, root: string): boolean {
     spec = BpfObjectSpec.open(bpfObjectPath('firewall'), { bridge });
   } catch (err) {
     throw new FirewallError(
-      'LOAD_FAILED',
+      'FIREWALL_LOAD_FAILED',
       `cannot open the firewall object: ${(err as Error).message} (npm run build:bpf)`,
       {
         cause: err,
@@ -78,7 +78,7 @@ export function ensureLoaded(bridge: NativeBridge, root: string): boolean {
   } catch (err) {
     rmSync(firewallDir(root), { recursive: true, force: true });
     if (err instanceof FirewallError) throw err;
-    throw new FirewallError('LOAD_FAILED', `cannot load the firewall: ${(err as Error).message}`, {
+    throw new FirewallError('FIREWALL_LOAD_FAILED', `cannot load the firewall: ${(err as Error).message}`, {
       cause: err,
     });
   } finally {
@@ -98,7 +98,7 @@ export class FirewallMaps {
   static open(bridge: NativeBridge, root: string): FirewallMaps {
     if (!isLoaded(root))
       throw new FirewallError(
-        'NOT_LOADED',
+        'FIREWALL_NOT_LOADED',
         `the firewall is not loaded under ${root} (attach an interface first)`,
       );
     const m = new FirewallMaps();
@@ -119,7 +119,7 @@ export class FirewallMaps {
     } catch (err) {
       const missing = err instanceof BpfError && err.code === 'ENOENT';
       throw new FirewallError(
-        missing ? 'PIN_MISMATCH' : 'LOAD_FAILED',
+        missing ? 'FIREWALL_PIN_MISMATCH' : 'FIREWALL_LOAD_FAILED',
         `cannot open the firewall map pinned at ${path}: ${(err as Error).message}` +
           (missing ? ' (the pins are incomplete: run bpfwarden firewall detach, then attach again)' : ''),
         { cause: err },
@@ -130,7 +130,7 @@ export class FirewallMaps {
     const [keySize, valueSize] = FIREWALL_MAPS[name];
     if (keySize && (info.keySize !== keySize || info.valueSize !== valueSize)) {
       throw new FirewallError(
-        'PIN_MISMATCH',
+        'FIREWALL_PIN_MISMATCH',
         `the firewall map pinned at ${path} has ${info.keySize}-byte keys and ${info.valueSize}-byte values; this bpfwarden ` +
           `writes ${keySize} and ${valueSize} (pinned by another version: run bpfwarden firewall detach, then attach again)`,
       );
@@ -141,7 +141,7 @@ export class FirewallMaps {
 
   get(name: FirewallMapName): RawMap {
     const m = this.#maps.get(name);
-    if (!m || !this.#open) throw new FirewallError('NOT_LOADED', `firewall map ${name} is not open`);
+    if (!m || !this.#open) throw new FirewallError('FIREWALL_NOT_LOADED', `firewall map ${name} is not open`);
     return m;
   }
 

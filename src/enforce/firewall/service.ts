@@ -98,7 +98,7 @@ export class FirewallService {
       const existing = this.store.rule(rule.id);
       if (existing) {
         throw new FirewallError(
-          'DUPLICATE_ID',
+          'FIREWALL_DUPLICATE_ID',
           `rule id ${rule.id} exists already (added by ${existing.source}); remove it first or choose another id`,
         );
       }
@@ -113,12 +113,12 @@ export class FirewallService {
       const old = this.store.rule(id);
       if (!old)
         throw new FirewallError(
-          'RULE_NOT_FOUND',
+          'FIREWALL_RULE_NOT_FOUND',
           `no firewall rule with id ${id} (see: bpfwarden firewall list)`,
         );
       if (old.source === 'config' && this.#author.who !== 'config')
         throw new FirewallError(
-          'FROM_CONFIG',
+          'FIREWALL_FROM_CONFIG',
           `rule ${id} comes from the configuration file (enforcement.firewall.rules): remove it there; the agent drops it at its next start`,
         );
       this.store.deleteRule(id, this.#author, this.#now());
@@ -217,7 +217,7 @@ export class FirewallService {
       const had = detachInterface(this.#bridge, this.pinRoot, ref);
       const recorded = this.store.deleteInterface(ref.key, this.#author, this.#now());
       if (!had && !recorded)
-        throw new FirewallError('NO_INTERFACE', `the firewall is not attached to ${ref.key}`);
+        throw new FirewallError('FIREWALL_NO_INTERFACE', `the firewall is not attached to ${ref.key}`);
       return ref.key;
     });
   }

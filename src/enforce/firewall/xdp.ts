@@ -90,13 +90,16 @@ export function attachInterface(
 ): Attached {
   if (ref.netns !== here)
     throw new FirewallError(
-      'NO_INTERFACE',
+      'FIREWALL_NO_INTERFACE',
       `${describeRef(ref)} is not in this command's network namespace (${where(here)}): attach it from inside its own` +
         (ref.netns ? ` (ip netns exec ${ref.netns} bpfwarden firewall attach ${ref.name})` : ''),
     );
   const ifindex = interfaceIndex(bridge, ref.name);
   if (ifindex === undefined)
-    throw new FirewallError('NO_INTERFACE', `no network interface named "${ref.name}" in ${where(here)}`);
+    throw new FirewallError(
+      'FIREWALL_NO_INTERFACE',
+      `no network interface named "${ref.name}" in ${where(here)}`,
+    );
   const state = linkState(bridge, root, ref, here);
   const done = (m: XdpModeUsed | undefined, linkId: number): Attached => ({
     iface: ref.key,
@@ -135,7 +138,7 @@ export function attachInterface(
     prog.close();
   }
   throw new FirewallError(
-    'ATTACH_FAILED',
+    'FIREWALL_ATTACH_FAILED',
     `cannot attach the firewall to ${describeRef(ref)}: ${failures.join('; ')}` +
       (failures.some((f) => /EBUSY|EEXIST/.test(f)) ? ' (another XDP program is attached to it)' : ''),
   );
@@ -173,7 +176,7 @@ function confirmAttached(
   if (problem === undefined) return;
   rmSync(pin, { force: true });
   throw new FirewallError(
-    'ATTACH_FAILED',
+    'FIREWALL_ATTACH_FAILED',
     `the firewall did not stay attached to ${describeRef(ref)}: ${problem}; nothing is attached`,
   );
 }

@@ -1,20 +1,13 @@
-/** Errors of the egress and exec policy with stable codes. */
-export type PolicyErrorCode =
-  | 'POLICY_BAD_RULE'
-  | 'POLICY_NOT_FOUND'
-  | 'POLICY_CONFIG_RULE'
-  | 'POLICY_LOCKED'
-  | 'POLICY_PIN_MISMATCH'
-  | 'POLICY_LOAD'
-  | 'POLICY_NO_CGROUP2'
-  | 'POLICY_TOO_MANY_RULES';
+/** Errors of the egress and exec policy (codes POLICY_..., src/domain/error-codes.ts). */
+import type { CodesOf } from '../../domain/error-codes.ts';
+import { BpfwardenError, type BpfwardenErrorOptions } from '../../domain/errors.ts';
 
-export class PolicyError extends Error {
-  readonly code: PolicyErrorCode;
+export type PolicyErrorCode = CodesOf<'POLICY'>;
 
-  constructor(code: PolicyErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'PolicyError';
-    this.code = code;
+export class PolicyError extends BpfwardenError {
+  declare readonly code: PolicyErrorCode;
+
+  constructor(code: PolicyErrorCode, message: string, options?: BpfwardenErrorOptions) {
+    super(code, message, options);
   }
 }

@@ -42,13 +42,13 @@ export interface AdminContext {
 
 export type KindReports = Partial<Record<PolicyKind, ApplyReport>>;
 
-/** Body issues found by the schema or by looking at the host (cgroup, binary). */
-export class RuleInputError extends Error {
-  readonly code = 'POLICY_BAD_RULE';
+/** Body issues found by the schema or by looking at the host (cgroup, binary); `field` is the first's. */
+export class RuleInputError extends PolicyError {
   readonly issues: readonly RuleIssue[];
   constructor(issues: readonly RuleIssue[]) {
-    super(issues.map((i) => `${i.field}: ${i.message}`).join('; '));
-    this.name = 'RuleInputError';
+    super('POLICY_BAD_RULE', issues.map((i) => `${i.field}: ${i.message}`).join('; '), {
+      field: issues[0]?.field,
+    });
     this.issues = issues;
   }
 }

@@ -51,7 +51,7 @@ export function dnsMonitor(opts: DnsMonitorOptions, deps: RingMonitorDeps): Ring
       attach: (obj: BpfObject): Attachment[] => {
         if (path === undefined) {
           throw new MonitorError(
-            'NO_CGROUP2',
+            'AGENT_NO_CGROUP2',
             'cgroup v2 is not mounted (no cgroup2 in /proc/mounts); mount it or set monitors.dns.cgroupPath',
           );
         }
@@ -59,7 +59,10 @@ export function dnsMonitor(opts: DnsMonitorOptions, deps: RingMonitorDeps): Ring
           // O_RDONLY opens a directory; the kernel wants its fd.
           cgroupFd = openSync(path, 'r');
         } catch (err) {
-          throw new MonitorError('CGROUP_OPEN', `cannot open cgroup ${path}: ${(err as Error).message}`);
+          throw new MonitorError(
+            'AGENT_CGROUP_OPEN',
+            `cannot open cgroup ${path}: ${(err as Error).message}`,
+          );
         }
         const links: Attachment[] = [];
         try {

@@ -20,7 +20,7 @@ export interface DropMonitorOptions extends RingDelivery, Exclusion {
 
 /** Replaces the excluded processes of a loaded drop.bpf.o (callable while it runs). */
 export function writeDropExclusion(obj: BpfObject, ex: Exclusion): void {
-  writeExclusion(obj, 'drop_exclude_pids', ex, 'DROP_FILTER');
+  writeExclusion(obj, 'drop_exclude_pids', ex, 'AGENT_DROP_FILTER');
 }
 
 export interface TokenBucket {
@@ -46,7 +46,7 @@ export function tokenBucket(maxEventsPerSecond: number, cpus: number): TokenBuck
 
 export function dropMonitor(opts: DropMonitorOptions, deps: RingMonitorDeps): RingMonitor {
   const { clock } = opts;
-  exclusionEntries(opts, 'DROP_FILTER'); // too many: refused before anything loads
+  exclusionEntries(opts, 'AGENT_DROP_FILTER'); // too many: refused before anything loads
   // Reason names come from the running kernel: they change between versions.
   const names = dropReasonNames(
     deps.kernel.enumValues('skb_drop_reason'),

@@ -43,11 +43,11 @@ const ONE = Uint8Array.of(1);
 export function writeFileFilters(obj: BpfObject, f: FileFilters): void {
   const prefixes = f.pathPrefixes ?? [];
   const problems = pathPrefixesProblems(prefixes);
-  if (problems.length) throw new MonitorError('FILE_FILTER', problems.join('; '));
+  if (problems.length) throw new MonitorError('AGENT_FILE_FILTER', problems.join('; '));
   const cgroups = f.cgroupIds ?? [];
-  const pids = exclusionEntries(f, 'FILE_FILTER');
+  const pids = exclusionEntries(f, 'AGENT_FILE_FILTER');
   if (cgroups.length > MAX_CGROUPS) {
-    throw new MonitorError('FILE_FILTER', `at most ${MAX_CGROUPS} cgroup ids, got ${cgroups.length}`);
+    throw new MonitorError('AGENT_FILE_FILTER', `at most ${MAX_CGROUPS} cgroup ids, got ${cgroups.length}`);
   }
 
   const slots = obj.typedMap('file_prefixes', u32, bytes(FILE_PREFIX.size));
@@ -107,7 +107,7 @@ export function fileMonitor(opts: FileMonitorOptions, deps: RingMonitorDeps): Ri
   const { clock } = opts;
   // Refuse bad filters before anything is loaded.
   const problems = pathPrefixesProblems(opts.pathPrefixes ?? []);
-  if (problems.length) throw new MonitorError('FILE_FILTER', problems.join('; '));
+  if (problems.length) throw new MonitorError('AGENT_FILE_FILTER', problems.join('; '));
   return new RingMonitor(
     {
       name: 'file',

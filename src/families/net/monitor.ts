@@ -31,14 +31,14 @@ export interface NetMonitorOptions extends RingDelivery, Exclusion {
 
 /** Replaces the excluded processes of a loaded net.bpf.o. */
 export function writeNetExclusion(obj: BpfObject, ex: Exclusion): void {
-  writeExclusion(obj, 'net_exclude_pids', ex, 'NET_FILTER');
+  writeExclusion(obj, 'net_exclude_pids', ex, 'AGENT_NET_FILTER');
 }
 
 const DECODER = { family: 'net' } as const;
 
 export function netMonitor(opts: NetMonitorOptions, deps: RingMonitorDeps): RingMonitor {
   const { clock } = opts;
-  exclusionEntries(opts, 'NET_FILTER'); // too many: refused before anything loads
+  exclusionEntries(opts, 'AGENT_NET_FILTER'); // too many: refused before anything loads
   return new RingMonitor(
     {
       name: 'net',

@@ -21,7 +21,7 @@ function resolveConfig(opts: ResolveOptions): ReturnType<typeof resolveLayered> 
 function configError(f: () => unknown, message: string | RegExp): void {
   assert.throws(f, (err: unknown) => {
     assert.ok(err instanceof AgentError, `expected AgentError, got ${String(err)}`);
-    assert.equal(err.code, 'CONFIG');
+    assert.equal(err.code, 'AGENT_CONFIG');
     assert.equal(err.name, 'AgentError');
     if (typeof message === 'string') assert.equal(err.message, message);
     else assert.match(err.message, message);

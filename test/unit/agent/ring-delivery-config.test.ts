@@ -12,7 +12,7 @@ function rejects(monitors: Record<string, unknown>, message: string): void {
     () => parseConfig({ monitors }, 'test.yaml'),
     (err: unknown) => {
       assert.ok(err instanceof AgentError);
-      assert.equal(err.code, 'CONFIG');
+      assert.equal(err.code, 'AGENT_CONFIG');
       assert.ok(err.message.includes(message), err.message);
       return true;
     },

@@ -257,7 +257,7 @@ describe('process monitor over the fake bridge', () => {
     const h = harness(undefined, (b) =>
       b.failLoad({ errno: Errno.EACCES, verifierLog: 'R1 invalid mem access' }),
     );
-    assert.throws(() => h.monitor.start(h.sink), { name: 'BpfError', code: 'VERIFIER' });
+    assert.throws(() => h.monitor.start(h.sink), { name: 'BpfError', code: 'BPF_VERIFIER' });
     assert.equal(h.monitor.status().state, 'failed');
     assert.match(h.monitor.status().error ?? '', /R1 invalid mem access/);
     assert.equal(h.bridge.object(PROCESS_OBJECT).closed, true);

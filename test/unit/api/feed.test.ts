@@ -230,7 +230,7 @@ test('close ends every subscriber; filters and ids are checked with the field na
   ): void =>
     assert.throws(
       () => f2.subscribe(filter, c, after),
-      (e: unknown) => e instanceof FeedError && e.code === 'BAD_FILTER' && e.field === field,
+      (e: unknown) => e instanceof FeedError && e.code === 'FEED_BAD_FILTER' && e.field === field,
       field,
     );
   bad({ types: ['exec', 'teleport'] }, undefined, 'types');
@@ -241,7 +241,7 @@ test('close ends every subscriber; filters and ids are checked with the field na
   assert.equal(f2.subscribers, 0, 'a refused filter leaves no subscriber behind');
 
   const missing = new EventFeed({ database: join(s.path, '..', 'nope.db') });
-  assert.throws(() => missing.subscribe({}, c), { code: 'DB_UNAVAILABLE' });
+  assert.throws(() => missing.subscribe({}, c), { code: 'FEED_DB_UNAVAILABLE' });
 });
 
 function draft(ruleId: string, severity: Severity, n: number): AlertDraft {
@@ -289,7 +289,7 @@ test('alert feed: minimum severity and rule filters over alerts the alert store 
   );
   assert.deepEqual(all.rows[0]?.details, { n: 1 });
   assert.throws(() => feed.subscribe({ minSeverity: 'urgent' }, all), {
-    code: 'BAD_FILTER',
+    code: 'FEED_BAD_FILTER',
     field: 'minSeverity',
   });
 });

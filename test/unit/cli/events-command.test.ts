@@ -168,14 +168,14 @@ test('bad option values are usage errors naming the option, the value and what w
   for (const [args, message] of cases) {
     const r = await run(path, args);
     assert.ok(r.error, `${args.join(' ')} should fail`);
-    assert.equal(r.error.code, 'bpfwarden.usage');
+    assert.equal(r.error.code, 'CLI_USAGE');
     assert.equal(r.error.exitCode, 2);
     assert.equal(r.error.message, message);
     assert.equal(r.err, `${message}\n`, 'printed once, on stderr');
     assert.equal(r.out, '');
   }
   const since = await run(path, ['--since', 'yesterday']);
-  assert.equal(since.error?.code, 'bpfwarden.usage');
+  assert.equal(since.error?.code, 'CLI_USAGE');
   assert.match(
     since.error?.message ?? '',
     /^error: invalid --since "yesterday": expected a duration .*1h30m.*ISO 8601/,
@@ -200,7 +200,7 @@ test('a missing database propagates as StoreError DB_NOT_FOUND (exit 1 at the en
     () => run(path, []),
     (err: unknown) =>
       err instanceof StoreError &&
-      err.code === 'DB_NOT_FOUND' &&
+      err.code === 'STORE_DB_NOT_FOUND' &&
       err.message.includes(path) &&
       err.message.includes('bpfwarden agent'),
   );

@@ -123,7 +123,7 @@ test('events: bad --path, --addr and port values are usage errors naming option,
   for (const [args, message] of cases) {
     const r = await run(path, ['events', ...args]);
     assert.ok(r.error, `${args.join(' ')} should fail`);
-    assert.equal(r.error.code, 'bpfwarden.usage');
+    assert.equal(r.error.code, 'CLI_USAGE');
     assert.equal(r.error.exitCode, 2);
     assert.equal(r.error.message, message);
     assert.equal(r.err, `${message}\n`);
@@ -252,7 +252,7 @@ test('events summary: nothing matching is a note on stderr; bad options are usag
   ];
   for (const [args, message] of cases) {
     const r = await run(path, ['events', 'summary', ...args]);
-    assert.equal(r.error?.code, 'bpfwarden.usage', args.join(' '));
+    assert.equal(r.error?.code, 'CLI_USAGE', args.join(' '));
     assert.equal(r.error?.exitCode, 2);
     assert.equal(r.error?.message, message);
     assert.equal(r.err, `${message}\n`);
@@ -302,6 +302,6 @@ test('db stats --json matches dbStats; a missing database is DB_NOT_FOUND', asyn
   const missing = join(tempDir(t), 'missing.db');
   await assert.rejects(() => run(missing, ['db', 'stats', '--db', missing]), {
     name: 'StoreError',
-    code: 'DB_NOT_FOUND',
+    code: 'STORE_DB_NOT_FOUND',
   });
 });

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { describeError, ExitCode } from '../../../src/cli/errors.ts';
+import { TimeSpecError } from '../../../src/domain/time-spec.ts';
 import { BpfError } from '../../../src/ebpf/errors.ts';
 import { ManagerError } from '../../../src/manager/errors.ts';
 import { StoreError } from '../../../src/store/store-error.ts';
@@ -36,18 +37,23 @@ function cli(args: readonly string[]): Promise<Ran> {
 }
 
 test('describeError: usage codes exit 2, missing privileges 3, other coded errors 1', () => {
-  const usage = describeError(new ManagerError('BAD_ARGUMENT', '--global expects KEY=VALUE, got "x"'));
+  const usage = describeError(
+    new ManagerError('MANAGER_BAD_ARGUMENT', '--global expects KEY=VALUE, got "x"'),
+  );
   assert.deepEqual(usage, { message: '--global expects KEY=VALUE, got "x"', expected: true, exitCode: 2 });
-  assert.equal(describeError(new StoreError('BAD_FILTER', 'limit must be ...')).exitCode, ExitCode.USAGE);
-  assert.equal(describeError(Object.assign(new Error('x'), { code: 'BAD_TIME' })).exitCode, ExitCode.USAGE);
+  assert.equal(
+    describeError(new StoreError('STORE_BAD_FILTER', 'limit must be ...')).exitCode,
+    ExitCode.USAGE,
+  );
+  assert.equal(describeError(new TimeSpecError('x', 'a duration')).exitCode, ExitCode.USAGE);
   const eperm = describeError(new BpfError('EPERM', 'bpf_prog_load: Operation not permitted'));
   assert.equal(eperm.exitCode, ExitCode.NOT_READY);
   assert.match(
     eperm.message,
     /Operation not permitted \(root, or CAP_BPF and CAP_PERFMON, needed; see: bpfwarden doctor\)/,
   );
-  assert.equal(describeError(new BpfError('NATIVE_MISSING', 'not built')).exitCode, ExitCode.NOT_READY);
-  assert.deepEqual(describeError(new StoreError('DB_NOT_FOUND', 'no database')), {
+  assert.equal(describeError(new BpfError('BPF_NATIVE_MISSING', 'not built')).exitCode, ExitCode.NOT_READY);
+  assert.deepEqual(describeError(new StoreError('STORE_DB_NOT_FOUND', 'no database')), {
     message: 'no database',
     expected: true,
     exitCode: 1,

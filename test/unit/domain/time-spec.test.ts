@@ -65,7 +65,7 @@ test('bad input throws BAD_TIME naming the value and the accepted forms', () => 
       () => parseTimeSpec(bad, NOW_US),
       (err: unknown) => {
         assert.ok(err instanceof TimeSpecError, `${JSON.stringify(bad)} should throw TimeSpecError`);
-        assert.equal(err.code, 'BAD_TIME');
+        assert.equal(err.code, 'TIME_INVALID');
         assert.ok(err.message.includes(JSON.stringify(bad)), err.message);
         assert.match(err.message, /90s/);
         assert.match(err.message, /ISO 8601/);
@@ -74,8 +74,11 @@ test('bad input throws BAD_TIME naming the value and the accepted forms', () => 
       },
     );
   }
-  assert.throws(() => parseDurationMs('2026-11-22'), { code: 'BAD_TIME', message: /"2026-11-22".*1h30m/ });
-  assert.throws(() => parseDurationMs('now'), { code: 'BAD_TIME' });
+  assert.throws(() => parseDurationMs('2026-11-22'), {
+    code: 'TIME_INVALID',
+    message: /"2026-11-22".*1h30m/,
+  });
+  assert.throws(() => parseDurationMs('now'), { code: 'TIME_INVALID' });
 });
 
 const unitMs = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
@@ -139,7 +142,7 @@ test('property: arbitrary strings either parse to a finite number or throw BAD_T
         assert.ok(Number.isFinite(us));
       } catch (err) {
         assert.ok(err instanceof TimeSpecError);
-        assert.equal(err.code, 'BAD_TIME');
+        assert.equal(err.code, 'TIME_INVALID');
       }
     }),
   );

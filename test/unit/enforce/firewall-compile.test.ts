@@ -83,12 +83,12 @@ test('lists longer than a chunk are chained; too many candidates are refused nam
     () => compileRules(many(MAX_CANDIDATES + 1)),
     (e: unknown) =>
       e instanceof FirewallError &&
-      e.code === 'RULES_DO_NOT_FIT' &&
+      e.code === 'FIREWALL_RULES_DO_NOT_FIT' &&
       /113 rules can apply to source 10\.0\.0\.0\/8/.test(e.message),
   );
   assert.throws(
     () => compileRules([requireRule({ id: 1, action: 'drop' }), requireRule({ id: 1, action: 'pass' })]),
-    (e: unknown) => e instanceof FirewallError && e.code === 'DUPLICATE_ID',
+    (e: unknown) => e instanceof FirewallError && e.code === 'FIREWALL_DUPLICATE_ID',
   );
 });
 

@@ -19,7 +19,9 @@ test('bad names and namespace labels are refused, naming what was expected', () 
   assert.throws(
     () => parseIface('eth0/x', undefined),
     (e: unknown) =>
-      e instanceof FirewallError && e.code === 'BAD_ARGUMENT' && /not an interface name/.test(e.message),
+      e instanceof FirewallError &&
+      e.code === 'FIREWALL_BAD_ARGUMENT' &&
+      /not an interface name/.test(e.message),
   );
   assert.throws(() => parseIface('eth0@netns:a/b', undefined), /must be an ip netns name or inode/);
 });

@@ -20,7 +20,7 @@ test('bad values name the setting and the range', () => {
     () => updateRateLimit(DEFAULT_RATE_LIMIT, { rate: 'fast', burst: -1 }, (k) => `--${k}`),
     (e: unknown) =>
       e instanceof FirewallError &&
-      e.code === 'BAD_SETTING' &&
+      e.code === 'FIREWALL_BAD_SETTING' &&
       e.message ===
         '--rate: "fast" is not valid (expected an integer from 0 to 100000000); --burst: -1 is not valid (expected an integer from 0 to 100000000)',
   );

@@ -63,19 +63,19 @@ test('add, list, duplicate, rm: validated, stored, logged', () => {
     () => svc.addRule({ id: 3, action: 'pass' }),
     (e: unknown) =>
       e instanceof FirewallError &&
-      e.code === 'DUPLICATE_ID' &&
+      e.code === 'FIREWALL_DUPLICATE_ID' &&
       /rule id 3 exists already \(added by cli\)/.test(e.message),
   );
   assert.throws(
     () => svc.addRule({ id: 4, action: 'drop', src: 'nope' }, (f) => `--${f}`),
     (e: unknown) =>
-      e instanceof FirewallError && e.code === 'BAD_RULE' && e.message.startsWith('--src: "nope"'),
+      e instanceof FirewallError && e.code === 'FIREWALL_BAD_RULE' && e.message.startsWith('--src: "nope"'),
   );
   assert.equal(svc.rules().length, 1, 'a refused rule is not stored');
   svc.removeRule(3);
   assert.throws(
     () => svc.removeRule(3),
-    (e: unknown) => e instanceof FirewallError && e.code === 'RULE_NOT_FOUND',
+    (e: unknown) => e instanceof FirewallError && e.code === 'FIREWALL_RULE_NOT_FOUND',
   );
   const log = svc.store.changes();
   assert.deepEqual(
@@ -93,7 +93,7 @@ test('a rule set the kernel could not take is refused before it is stored', () =
   for (let i = 1; i <= 112; i++) svc.addRule({ id: i, action: 'drop' });
   assert.throws(
     () => svc.addRule({ id: 113, action: 'drop' }),
-    (e: unknown) => e instanceof FirewallError && e.code === 'RULES_DO_NOT_FIT',
+    (e: unknown) => e instanceof FirewallError && e.code === 'FIREWALL_RULES_DO_NOT_FIT',
   );
   assert.equal(svc.rules().length, 112);
 });
@@ -116,7 +116,7 @@ test('config rules: replace their own, win an id collision, leave CLI rules alon
   assert.throws(
     () => cli.removeRule(9),
     (e: unknown) =>
-      e instanceof FirewallError && e.code === 'FROM_CONFIG' && /remove it there/.test(e.message),
+      e instanceof FirewallError && e.code === 'FIREWALL_FROM_CONFIG' && /remove it there/.test(e.message),
   );
   const r = config.replaceSourceRules([requireRule({ id: 9, action: 'log' })]);
   assert.equal(r.changed, 1, 'rule 2 removed; rule 9 unchanged');

@@ -93,6 +93,8 @@ test('requireRule throws BAD_RULE with the caller field names', () => {
   assert.throws(
     () => requireRule({ id: 1, action: 'drop', src: 'nope' }, (f) => `--${f}`),
     (e: unknown) =>
-      e instanceof FirewallError && e.code === 'BAD_RULE' && /^--src: "nope" is not an IP/.test(e.message),
+      e instanceof FirewallError &&
+      e.code === 'FIREWALL_BAD_RULE' &&
+      /^--src: "nope" is not an IP/.test(e.message),
   );
 });

@@ -17,7 +17,7 @@ test('makes every missing directory with the mode, parents first; an existing on
   makeDirs(deep, 0o700);
 });
 
-test('a database under /proc/<no such pid> fails at once with DB_OPEN (it used to spin forever)', () => {
+test('a database under /proc/<no such pid> fails at once with STORE_DB_OPEN (it used to spin forever)', () => {
   // In a child with a time limit: the old recursive mkdir never returned.
   const r = spawnSync(
     process.execPath,
@@ -32,5 +32,5 @@ test('a database under /proc/<no such pid> fails at once with DB_OPEN (it used t
     { encoding: 'utf8', timeout: 20_000 },
   );
   assert.equal(r.signal, null, 'the child finished within its time limit');
-  assert.match(r.stdout, /^DB_OPEN cannot create directory for database \/proc\/999999999\/x\.db: .*ENOENT/);
+  assert.match(r.stdout, /^STORE_DB_OPEN cannot create directory for database \/proc\/999999999\/x\.db: .*ENOENT/);
 });

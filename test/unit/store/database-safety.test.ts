@@ -57,7 +57,7 @@ test('a database with damaged pages is refused, named, and left unchanged', (t) 
     () => openDatabase(path),
     (err: unknown) =>
       err instanceof StoreError &&
-      err.code === 'DB_CORRUPT' &&
+      err.code === 'STORE_DB_CORRUPT' &&
       err.message.includes(path) &&
       /damaged .*will not write to it/.test(err.message),
   );

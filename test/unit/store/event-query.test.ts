@@ -89,18 +89,18 @@ test('limit returns the newest rows, oldest first', (t) => {
   );
 });
 
-test('bad limits and non-integer numbers are refused with BAD_FILTER', (t) => {
+test('bad limits and non-integer numbers are refused with STORE_BAD_FILTER', (t) => {
   const { db } = setup(t);
   for (const limit of [0, -1, 1.5, 100_001]) {
-    assert.throws(() => queryEvents(db, { limit }), { code: 'BAD_FILTER', message: /limit/ });
+    assert.throws(() => queryEvents(db, { limit }), { code: 'STORE_BAD_FILTER', message: /limit/ });
   }
   assert.equal(queryEvents(db, { limit: 100_000 }).length, 30);
-  assert.throws(() => queryEvents(db, { pid: Number.NaN }), { code: 'BAD_FILTER', message: /pid/ });
+  assert.throws(() => queryEvents(db, { pid: Number.NaN }), { code: 'STORE_BAD_FILTER', message: /pid/ });
 });
 
 test('a query against a broken database is DB_QUERY, not a raw SQLite error', (t) => {
   const { db } = setup(t);
   db.exec('DROP TABLE process_events');
-  assert.throws(() => queryEvents(db, {}), { code: 'DB_QUERY', message: /no such table/ });
-  assert.throws(() => countEvents(db, {}), { code: 'DB_QUERY' });
+  assert.throws(() => queryEvents(db, {}), { code: 'STORE_DB_QUERY', message: /no such table/ });
+  assert.throws(() => countEvents(db, {}), { code: 'STORE_DB_QUERY' });
 });

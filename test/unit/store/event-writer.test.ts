@@ -209,7 +209,11 @@ test('an id taken by another writer is a failure that resynchronises the counter
 
 test('constructing a writer on a database without the schema is a StoreError, not a raw SQLite error', () => {
   const db = new DatabaseSync(':memory:');
-  assert.throws(() => new EventWriter(db), { name: 'StoreError', code: 'DB_OPEN', message: /no such table/ });
+  assert.throws(() => new EventWriter(db), {
+    name: 'StoreError',
+    code: 'STORE_DB_OPEN',
+    message: /no such table/,
+  });
   db.close();
 });
 

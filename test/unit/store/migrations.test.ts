@@ -77,7 +77,7 @@ test('a database with a newer user_version is refused, read-only and writable, w
       () => openDatabase(path, { readOnly }),
       (err: unknown) =>
         err instanceof StoreError &&
-        err.code === 'DB_SCHEMA' &&
+        err.code === 'STORE_DB_SCHEMA' &&
         err.message.includes(`schema version ${LATEST_SCHEMA_VERSION + 1}`) &&
         (!readOnly || err.message.includes(path)) &&
         err.message.includes('upgrade bpfwarden'),
@@ -91,7 +91,7 @@ test('read-only open: missing file is DB_NOT_FOUND naming the path and the agent
     () => openDatabase(path, { readOnly: true }),
     (err: unknown) =>
       err instanceof StoreError &&
-      err.code === 'DB_NOT_FOUND' &&
+      err.code === 'STORE_DB_NOT_FOUND' &&
       err.message.includes(path) &&
       err.message.includes('bpfwarden agent'),
   );
@@ -104,7 +104,7 @@ test('read-only open: a file that is not a database is DB_OPEN with SQLite messa
     () => openDatabase(path, { readOnly: true }),
     (err: unknown) =>
       err instanceof StoreError &&
-      err.code === 'DB_OPEN' &&
+      err.code === 'STORE_DB_OPEN' &&
       err.message.includes(path) &&
       /not a database/.test(err.message),
   );
@@ -114,7 +114,7 @@ test('read-only open: an empty SQLite file without schema is DB_SCHEMA', (t) => 
   const path = join(tempDir(t), 'empty.db');
   writeFileSync(path, ''); // SQLite treats an empty file as an empty database
   assert.throws(() => openDatabase(path, { readOnly: true }), {
-    code: 'DB_SCHEMA',
+    code: 'STORE_DB_SCHEMA',
     message: /no bpfwarden schema/,
   });
 });
@@ -142,7 +142,7 @@ test('a failing migration rolls back and throws DB_MIGRATION naming its version'
     () => migrate(db, broken),
     (err: unknown) =>
       err instanceof StoreError &&
-      err.code === 'DB_MIGRATION' &&
+      err.code === 'STORE_DB_MIGRATION' &&
       err.message.includes(`migration ${LATEST_SCHEMA_VERSION + 1}`) &&
       err.message.includes('already exists'),
   );

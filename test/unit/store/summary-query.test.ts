@@ -163,7 +163,7 @@ test('summary of an empty database is empty; a broken one is DB_QUERY', (t) => {
   }
   db.exec('DROP VIEW events');
   assert.throws(() => summarizeEvents(db, 'comm'), {
-    code: 'DB_QUERY',
+    code: 'STORE_DB_QUERY',
     message: /^summary failed: .*events/,
   });
 });
@@ -258,5 +258,5 @@ test('addr and port filters match the remote address and port exactly', (t) => {
   const [row] = queryEvents(db, { addr: '2001:db8::1' });
   assert.equal(row?.type, 'drop');
   assert.equal(row.type === 'drop' && row.daddr, '2001:db8::1');
-  assert.throws(() => queryEvents(db, { port: 1.5 }), { code: 'BAD_FILTER', message: /port/ });
+  assert.throws(() => queryEvents(db, { port: 1.5 }), { code: 'STORE_BAD_FILTER', message: /port/ });
 });

@@ -14,12 +14,9 @@ function sinceUs(v: string | undefined): number | undefined {
     return parseTimeSpec(v, Date.now() * 1000);
   } catch (err) {
     if (err instanceof TimeSpecError) {
-      throw new HttpError(
-        400,
-        'BAD_REQUEST',
-        `query since: ${JSON.stringify(v)}: expected ${err.expected}`,
-        'since',
-      );
+      throw new HttpError('API_BAD_REQUEST', `query since: ${JSON.stringify(v)}: expected ${err.expected}`, {
+        field: 'since',
+      });
     }
     throw err;
   }

@@ -17,7 +17,7 @@ export function filterFromQuery(q: Omit<EventFilterInput, 'type'> & { type?: str
     { ...rest, ...(type !== undefined ? { type: [type] } : {}) },
     Date.now() * 1000,
     (msg) => {
-      throw new HttpError(400, 'BAD_REQUEST', `query ${msg}`, field || undefined);
+      throw new HttpError('API_BAD_REQUEST', `query ${msg}`, { field: field || undefined });
     },
     (name) => {
       field = name;
@@ -34,10 +34,9 @@ function decodeCursor(s: string): EventCursor {
   const m = /^(\d{1,16})\.(\d{1,16})$/.exec(s);
   if (!m)
     throw new HttpError(
-      400,
-      'BAD_REQUEST',
+      'API_BAD_REQUEST',
       `query cursor: ${JSON.stringify(s)} is not a cursor this API gave out`,
-      'cursor',
+      { field: 'cursor' },
     );
   return { timeUs: Number(m[1]), id: Number(m[2]) };
 }

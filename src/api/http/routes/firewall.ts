@@ -33,7 +33,7 @@ export function firewallRoutes(app: FastifyInstance, firewall: FirewallApi | und
   const r = app.withTypeProvider<ZodTypeProvider>();
   const fw = (): FirewallApi => {
     if (!firewall)
-      throw new HttpError(503, 'FIREWALL_UNAVAILABLE', 'the firewall is not available in this agent');
+      throw new HttpError('API_FIREWALL_UNAVAILABLE', 'the firewall is not available in this agent');
     return firewall;
   };
   r.get(

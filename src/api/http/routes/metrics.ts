@@ -18,7 +18,7 @@ export function metricsRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (_req, reply) => {
       if (!deps.metrics)
-        throw new HttpError(503, 'METRICS_UNAVAILABLE', 'metrics are not enabled in this agent');
+        throw new HttpError('API_METRICS_UNAVAILABLE', 'metrics are not enabled in this agent');
       const body = await deps.metrics.render();
       return reply.type(deps.metrics.contentType).send(body);
     },

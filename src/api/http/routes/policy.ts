@@ -40,7 +40,7 @@ export function policyRoutes(app: FastifyInstance, policy: PolicyApi | undefined
   const r = app.withTypeProvider<ZodTypeProvider>();
   const p = (): PolicyApi => {
     if (!policy)
-      throw new HttpError(503, 'POLICY_UNAVAILABLE', 'policy management is not available in this agent');
+      throw new HttpError('API_POLICY_UNAVAILABLE', 'policy management is not available in this agent');
     return policy;
   };
   r.get(

@@ -57,7 +57,7 @@ export function programRoutes(app: FastifyInstance, programs: ProgramsApi | unde
   const r = app.withTypeProvider<ZodTypeProvider>();
   const pm = (): ProgramsApi => {
     if (!programs)
-      throw new HttpError(503, 'MANAGER_UNAVAILABLE', 'the program manager is not available in this agent');
+      throw new HttpError('API_MANAGER_UNAVAILABLE', 'the program manager is not available in this agent');
     return programs;
   };
   r.get(

@@ -10,7 +10,7 @@ import { Health, Monitor, Status } from '../schemas/status.ts';
 
 function current(deps: ApiDeps): StatusSnapshot {
   const s = deps.status();
-  if (!s) throw new HttpError(503, 'STARTING', 'the agent is starting; no status yet');
+  if (!s) throw new HttpError('API_STARTING', 'the agent is starting; no status yet');
   return s;
 }
 

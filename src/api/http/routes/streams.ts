@@ -30,12 +30,10 @@ import { filterFromQuery } from './events.ts';
 
 const HEARTBEAT_MS = 15_000;
 
-/** A feed's BAD_FILTER is the client's error; anything else (no database yet) is ours. */
+/** A feed's bad filter is a bad query parameter; anything else (no database yet) keeps its code (503). */
 function feedError(err: unknown): unknown {
-  if (err instanceof FeedError) {
-    return err.code === 'BAD_FILTER'
-      ? new HttpError(400, 'BAD_REQUEST', `query ${err.message}`, err.field)
-      : new HttpError(503, err.code, err.message);
+  if (err instanceof FeedError && err.code === 'FEED_BAD_FILTER') {
+    return new HttpError('API_BAD_REQUEST', `query ${err.message}`, { field: err.field, cause: err });
   }
   return err;
 }
@@ -65,8 +63,7 @@ function stream<Row extends { readonly id: number }, F>(
   const release = slots.acquire();
   if (!release) {
     throw new HttpError(
-      503,
-      'TOO_MANY_STREAMS',
+      'API_TOO_MANY_STREAMS',
       `${slots.max} live streams are open (api.maxStreams, SSE and gRPC together); try again later`,
     );
   }
@@ -150,7 +147,7 @@ export function streamRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const alertFrames = new SseEncoder<AlertRow>('alert');
   const feeds = (): NonNullable<ApiDeps['feeds']> => {
     if (!deps.feeds)
-      throw new HttpError(503, 'STREAMS_UNAVAILABLE', 'live streams are not running in this agent');
+      throw new HttpError('API_STREAMS_UNAVAILABLE', 'live streams are not running in this agent');
     return deps.feeds;
   };
   r.get(

@@ -76,7 +76,7 @@ function indexOf(r: FirewallRule): { dir: Dir; cidr: Cidr } | undefined {
 function tooMany(what: string, slots: readonly number[], rules: readonly FirewallRule[]): FirewallError {
   const ids = slots.slice(0, 8).map((s) => rules[s]!.id);
   return new FirewallError(
-    'RULES_DO_NOT_FIT',
+    'FIREWALL_RULES_DO_NOT_FIT',
     `${slots.length} rules can apply to ${what} (rule ids ${ids.join(', ')}${slots.length > 8 ? ', …' : ''}); ` +
       `at most ${MAX_CANDIDATES} may: give some of them a longer (more specific) prefix, or merge them`,
   );
@@ -85,9 +85,12 @@ function tooMany(what: string, slots: readonly number[], rules: readonly Firewal
 export function compileRules(input: readonly FirewallRule[]): CompiledRuleSet {
   const dups = duplicateIds(input);
   if (dups.length > 0)
-    throw new FirewallError('DUPLICATE_ID', `rule id ${dups.join(', ')} is used more than once`);
+    throw new FirewallError('FIREWALL_DUPLICATE_ID', `rule id ${dups.join(', ')} is used more than once`);
   if (input.length > FW.MAX_RULES)
-    throw new FirewallError('RULES_DO_NOT_FIT', `${input.length} rules; at most ${FW.MAX_RULES} fit`);
+    throw new FirewallError(
+      'FIREWALL_RULES_DO_NOT_FIT',
+      `${input.length} rules; at most ${FW.MAX_RULES} fit`,
+    );
   const rules = [...input].sort(byEvaluationOrder);
 
   const wildcard: number[] = [];
@@ -160,7 +163,7 @@ export function compileRules(input: readonly FirewallRule[]): CompiledRuleSet {
 
   if (chunks.length > FW.MAX_LISTS)
     throw new FirewallError(
-      'RULES_DO_NOT_FIT',
+      'FIREWALL_RULES_DO_NOT_FIT',
       `the rules need ${chunks.length} list chunks; at most ${FW.MAX_LISTS} fit`,
     );
   // Both sets share each trie while one replaces the other: half of it each.
@@ -168,7 +171,7 @@ export function compileRules(input: readonly FirewallRule[]): CompiledRuleSet {
     const n = prefixes.filter((p) => p.family === family).length;
     if (n > FW.MAX_PREFIXES / 2)
       throw new FirewallError(
-        'RULES_DO_NOT_FIT',
+        'FIREWALL_RULES_DO_NOT_FIT',
         `${n} distinct IPv${family} prefixes; at most ${FW.MAX_PREFIXES / 2} fit`,
       );
   }

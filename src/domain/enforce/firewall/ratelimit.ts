@@ -72,7 +72,7 @@ export function updateRateLimit(
       next[burst] = next[rate];
     }
   }
-  if (problems.length > 0) throw new FirewallError('BAD_SETTING', problems.join('; '));
+  if (problems.length > 0) throw new FirewallError('FIREWALL_BAD_SETTING', problems.join('; '));
   return next;
 }
 

@@ -170,13 +170,18 @@ export function validateRule(input: RuleInput): RuleResult {
   };
 }
 
-/** A valid rule, or a BAD_RULE error listing every problem with the caller's names for the fields. */
+/**
+ * A valid rule, or a FIREWALL_BAD_RULE error listing every problem with the
+ * caller's names for the fields (its `field`: the first).
+ */
 export function requireRule(input: RuleInput, fieldName: (f: RuleField) => string = (f) => f): FirewallRule {
   const r = validateRule(input);
   if (r.ok) return r.rule;
+  const first = r.problems[0];
   throw new FirewallError(
-    'BAD_RULE',
+    'FIREWALL_BAD_RULE',
     r.problems.map((p) => `${fieldName(p.field)}: ${p.message}`).join('; '),
+    { field: first ? fieldName(first.field) : undefined },
   );
 }
 

@@ -4,6 +4,7 @@
  * key can match. Plain data: the adapter encodes it into map entries, the
  * kernel-faithful evaluator reads it as the programs do.
  */
+import { BpfwardenError } from '../../errors.ts';
 import type { ResolvedCgroup } from './rule.ts';
 
 export interface CompiledRule {
@@ -86,11 +87,10 @@ export function fingerprintOf(rules: readonly CompiledRule[], index: unknown): b
   );
 }
 
-export class PolicyCompileError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.name = 'PolicyCompileError';
-    this.code = code;
+/** Rules the kernel tables cannot hold (the policy admin reports it as a PolicyError). */
+export class PolicyCompileError extends BpfwardenError {
+  declare readonly code: 'POLICY_TOO_MANY_RULES';
+  constructor(code: 'POLICY_TOO_MANY_RULES', message: string) {
+    super(code, message);
   }
 }
