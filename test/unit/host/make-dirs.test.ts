@@ -32,5 +32,8 @@ test('a database under /proc/<no such pid> fails at once with STORE_DB_OPEN (it 
     { encoding: 'utf8', timeout: 20_000 },
   );
   assert.equal(r.signal, null, 'the child finished within its time limit');
-  assert.match(r.stdout, /^STORE_DB_OPEN cannot create directory for database \/proc\/999999999\/x\.db: .*ENOENT/);
+  assert.match(
+    r.stdout,
+    /^STORE_DB_OPEN cannot create directory for database \/proc\/999999999\/x\.db: .*ENOENT/,
+  );
 });
