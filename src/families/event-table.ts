@@ -4,14 +4,17 @@
  * the values written and read back. One file per family registers one table.
  */
 import type { SQLInputValue, SQLOutputValue } from 'node:sqlite';
-import type { BpfEvent, EventBase, EventType } from './events.ts';
+import type { EventBase } from '../domain/event-base.ts';
 
 export type Row = Record<string, SQLOutputValue>;
-/** An event as read back from the store (one family's, or any: BpfEvent). */
-export type Stored<E extends EventBase = BpfEvent> = E extends EventBase
+/**
+ * An event as read back from the store (one family's; StoredEvent in
+ * store/event-query.ts is any family's). Generic over the event, so nothing
+ * here depends on the family list that lists these tables.
+ */
+export type Stored<E extends EventBase> = E extends EventBase
   ? Omit<E, 'ktimeNs'> & { readonly id: number }
   : never;
-export type EventOf<T extends EventType> = Extract<BpfEvent, { type: T }>;
 
 /** Columns every event table starts with, in insert order. */
 export const COMMON_COLUMNS = [
@@ -28,7 +31,7 @@ export const COMMON_COLUMNS = [
 ] as const;
 
 /** DDL of the common columns; `types` constrains the type column. */
-export function commonColumnsSql(types: readonly EventType[]): string {
+export function commonColumnsSql(types: readonly string[]): string {
   return `
     -- Assigned by the writer (global across event tables), so no AUTOINCREMENT.
     id INTEGER PRIMARY KEY,
@@ -56,27 +59,30 @@ export function commonIndexesSql(table: string): string {
 }
 
 export interface TypeMapping {
-  readonly type: EventType;
+  readonly type: string;
   /** Type-specific columns, in the order values() returns them. */
   readonly columns: readonly string[];
-  readonly values: (e: BpfEvent) => SQLInputValue[];
+  readonly values: (e: EventBase) => SQLInputValue[];
   /** The type-specific fields of a stored row. */
   readonly fromRow: (row: Row) => Record<string, unknown>;
 }
 
-/** Typed constructor for a mapping (the registry holds them untyped). */
-export function mapping<T extends EventType>(
-  type: T,
-  columns: readonly string[],
-  values: (e: EventOf<T>) => SQLInputValue[],
-  fromRow: (row: Row) => Omit<EventOf<T>, Exclude<keyof EventBase, 'type'>>,
-): TypeMapping {
-  return { type, columns, values: values as (e: BpfEvent) => SQLInputValue[], fromRow };
+/**
+ * Typed constructors of mappings for a family's events U (the registry holds
+ * them untyped): `const mapping = mappingFor<DnsEvent>();`.
+ */
+export function mappingFor<U extends EventBase>() {
+  return <T extends U['type']>(
+    type: T,
+    columns: readonly string[],
+    values: (e: Extract<U, { type: T }>) => SQLInputValue[],
+    fromRow: (row: Row) => Omit<Extract<U, { type: T }>, Exclude<keyof EventBase, 'type'>>,
+  ): TypeMapping => ({ type, columns, values: values as (e: EventBase) => SQLInputValue[], fromRow });
 }
 
 export interface EventTable {
   readonly name: string;
-  readonly types: readonly EventType[];
+  readonly types: readonly string[];
   /** CREATE TABLE and indexes. */
   readonly ddl: string;
   /**

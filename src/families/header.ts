@@ -2,8 +2,8 @@
 
 import type { BootClock } from '../domain/clock.ts';
 import { readCString } from '../domain/decode/cstring.ts';
+import type { EventBase } from '../domain/event-base.ts';
 import { COMM_LEN, HEADER } from '../domain/layout/header.ts';
-import type { EventBase, EventType } from './events.ts';
 
 const H = HEADER.fields;
 
@@ -22,7 +22,7 @@ export function decodeHeader(
   bytes: Uint8Array,
   v: DataView,
   off: number,
-  type: EventType,
+  type: string,
   clock: BootClock,
 ): EventBase {
   const ktimeNs = u64(v, off + H.ktime_ns.offset);

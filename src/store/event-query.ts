@@ -8,7 +8,7 @@
 
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import { num, type Row, type Stored, str } from '../families/event-table.ts';
-import type { EventType } from '../families/events.ts';
+import type { BpfEvent, EventType } from '../families/events.ts';
 import { StoreError, sqliteMessage } from './store-error.ts';
 import { EVENT_TABLES, tableFor } from './tables/index.ts';
 
@@ -46,7 +46,7 @@ export interface EventCursor {
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 100_000;
 
-export type StoredEvent = Stored;
+export type StoredEvent = Stored<BpfEvent>;
 export type StoredExecEvent = Extract<StoredEvent, { type: 'exec' }>;
 export type StoredForkEvent = Extract<StoredEvent, { type: 'fork' }>;
 export type StoredExitEvent = Extract<StoredEvent, { type: 'exit' }>;
@@ -110,7 +110,8 @@ function newestHits(db: DatabaseSync, filter: EventFilter, limit: number): Hit[]
   const { where, params } = whereClause(filter);
   const lists: Hit[][] = [];
   for (const t of EVENT_TABLES) {
-    if (filter.types && !t.types.some((x) => filter.types?.includes(x))) continue;
+    if (filter.types && !t.types.some((x) => (filter.types as readonly string[] | undefined)?.includes(x)))
+      continue;
     const branch = `SELECT id, time_us, type, pid, uid, comm, ${t.view.path} AS path, ${t.view.addr} AS addr, ${t.view.port} AS port, ${t.view.localPort} AS local_port FROM ${t.name}`;
     const sql = `SELECT id, type, time_us FROM (${branch}) ${where} ORDER BY time_us DESC, id DESC LIMIT ?`;
     lists.push(run(() => db.prepare(sql).all(...params, limit)) as unknown as Hit[]);

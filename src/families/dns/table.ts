@@ -5,13 +5,15 @@ import {
   commonColumnsSql,
   commonIndexesSql,
   type EventTable,
-  mapping,
+  mappingFor,
   num,
   numOrNull,
   str,
 } from '../event-table.ts';
-import type { DnsAnswer } from './events.ts';
+import type { DnsAnswer, DnsEvent } from './events.ts';
 import { DNS_EVENT_TYPES } from './events.ts';
+
+const mapping = mappingFor<DnsEvent>();
 
 const NAME = 'dns_events';
 

@@ -4,13 +4,16 @@ import {
   commonColumnsSql,
   commonIndexesSql,
   type EventTable,
-  mapping,
+  mappingFor,
   num,
   numOrNull,
   str,
   strOrNull,
 } from '../event-table.ts';
+import type { DropEvent } from './events.ts';
 import { DROP_EVENT_TYPES } from './events.ts';
+
+const mapping = mappingFor<DropEvent>();
 
 const NAME = 'drop_events';
 

@@ -5,13 +5,15 @@ import {
   commonColumnsSql,
   commonIndexesSql,
   type EventTable,
-  mapping,
+  mappingFor,
   num,
   numOrNull,
   str,
 } from '../event-table.ts';
-import type { ChmodSyscall, OpenSyscall, RenameSyscall, UnlinkSyscall } from './events.ts';
+import type { ChmodSyscall, FileEvent, OpenSyscall, RenameSyscall, UnlinkSyscall } from './events.ts';
 import { FILE_EVENT_TYPES } from './events.ts';
+
+const mapping = mappingFor<FileEvent>();
 
 const NAME = 'file_events';
 

@@ -5,14 +5,16 @@ import {
   commonColumnsSql,
   commonIndexesSql,
   type EventTable,
-  mapping,
+  mappingFor,
   num,
   numOrNull,
   type Row,
   str,
 } from '../event-table.ts';
-import type { NetDirection, NetEndpoints, NetProtocol } from './events.ts';
+import type { NetDirection, NetEndpoints, NetEvent, NetProtocol } from './events.ts';
 import { NET_EVENT_TYPES } from './events.ts';
+
+const mapping = mappingFor<NetEvent>();
 
 const NAME = 'net_events';
 

@@ -4,7 +4,7 @@ import {
   commonColumnsSql,
   commonIndexesSql,
   type EventTable,
-  mapping,
+  mappingFor,
   num,
   numOrNull,
   type Row,
@@ -12,6 +12,8 @@ import {
 } from '../event-table.ts';
 import type { PolicyAction, PolicyEvent, PolicyReason } from './events.ts';
 import { POLICY_EVENT_TYPES } from './events.ts';
+
+const mapping = mappingFor<PolicyEvent>();
 
 const NAME = 'policy_events';
 

@@ -6,12 +6,15 @@ import {
   commonIndexesSql,
   type EventTable,
   jsonStrings,
-  mapping,
+  mappingFor,
   num,
   numOrNull,
   str,
 } from '../event-table.ts';
+import type { ProcessEvent } from './events.ts';
 import { PROCESS_EVENT_TYPES } from './events.ts';
+
+const mapping = mappingFor<ProcessEvent>();
 
 const NAME = 'process_events';
 
