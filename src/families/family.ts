@@ -21,7 +21,6 @@ import type { z } from 'zod';
 import type { BootClock } from '../domain/clock.ts';
 import type { EventBase } from '../domain/event-base.ts';
 import type { EventTable, Stored } from './event-table.ts';
-import type { Monitor, MonitorContext } from './monitor.ts';
 
 /** Decodes one record at [off, off+size) of a batch; null skips it silently. */
 export type RecordDecoder<E extends EventBase = EventBase> = (
@@ -45,9 +44,13 @@ export function siblingMonitor<C>(indexUrl: string): () => Promise<MonitorModule
   return () => import(href) as Promise<MonitorModule<C>>;
 }
 
-/** What a family's monitor.ts exports (loaded only by the agent). */
+/**
+ * What a family's monitor.ts exports (loaded only by the agent). The context
+ * and the monitor are the agent's types (monitor.ts); they are not named
+ * here, so the family list needs nothing of the monitors' side.
+ */
 export interface MonitorModule<C> {
-  readonly createMonitor: (config: C, ctx: MonitorContext) => Monitor;
+  readonly createMonitor: (config: C, ctx: never) => unknown;
 }
 
 export interface FamilyDefinition<
