@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { u32, u64n } from '../../src/ebpf/codec.ts';
-import { BpfError, errnoName, extractVerifierLog, trimVerifierLog } from '../../src/ebpf/errors.ts';
-import { Kernel } from '../../src/ebpf/kernel.ts';
-import { BpfObjectSpec } from '../../src/ebpf/object.ts';
-import { MapType, ProgType } from '../../src/ebpf/types.ts';
-import { Errno, FakeBridge, PROCESS_OBJECT, processBridge, processObjectSpec } from './fake-bridge.ts';
+import { u32, u64n } from '../../../src/ebpf/codec.ts';
+import { BpfError, errnoName, extractVerifierLog, trimVerifierLog } from '../../../src/ebpf/errors.ts';
+import { Kernel } from '../../../src/ebpf/kernel.ts';
+import { BpfObjectSpec } from '../../../src/ebpf/object.ts';
+import { MapType, ProgType } from '../../../src/ebpf/types.ts';
+import { Errno, FakeBridge, PROCESS_OBJECT, processBridge, processObjectSpec } from '../fake-bridge.ts';
 
 function catchBpf(fn: () => unknown): BpfError {
   try {

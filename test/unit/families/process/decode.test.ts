@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { BootClock } from '../../src/domain/clock.ts';
-import { readCString, readStringList } from '../../src/domain/decode/cstring.ts';
-import { COMM_LEN, HEADER, PATH_MAX } from '../../src/domain/layout/header.ts';
-import { layout } from '../../src/domain/layout/struct.ts';
-import { EVENT_TYPES } from '../../src/families/events.ts';
-import { type DecodeResult, decodeProcessRecord } from '../../src/families/process/decode.ts';
+import { BootClock } from '../../../../src/domain/clock.ts';
+import { readCString, readStringList } from '../../../../src/domain/decode/cstring.ts';
+import { COMM_LEN, HEADER, PATH_MAX } from '../../../../src/domain/layout/header.ts';
+import { layout } from '../../../../src/domain/layout/struct.ts';
+import { EVENT_TYPES } from '../../../../src/families/events.ts';
+import { type DecodeResult, decodeProcessRecord } from '../../../../src/families/process/decode.ts';
 import {
   ARGS_MAX,
   EventTypeId,
@@ -17,8 +17,8 @@ import {
   EXIT,
   FORK,
   PROCESS_LAYOUTS,
-} from '../../src/families/process/layout.ts';
-import { decodeWaitStatus } from '../../src/families/process/wait-status.ts';
+} from '../../../../src/families/process/layout.ts';
+import { decodeWaitStatus } from '../../../../src/families/process/wait-status.ts';
 
 const H = HEADER.fields;
 const E = EXEC.fields;
@@ -200,7 +200,7 @@ describe('layouts', () => {
 
   it('use the constants events.h and process.h define', () => {
     const h = ['events.h', 'process.h']
-      .map((f) => readFileSync(new URL(`../../bpf/include/${f}`, import.meta.url), 'utf8'))
+      .map((f) => readFileSync(new URL(`../../../../bpf/include/${f}`, import.meta.url), 'utf8'))
       .join('\n');
     const def = (name: string): number => {
       const m = new RegExp(`#define ${name} (0x[0-9a-f]+|\\d+)`).exec(h);

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { BpfError } from '../../src/ebpf/errors.ts';
-import type { BpfObject } from '../../src/ebpf/object.ts';
-import { BpfObjectSpec } from '../../src/ebpf/object.ts';
-import { forEachRecord, type RecordBatch, RingBuffer, type RingOptions } from '../../src/ebpf/ringbuf.ts';
-import { MapType } from '../../src/ebpf/types.ts';
-import { FakeBridge, PAD_BYTE } from './fake-bridge.ts';
+import { BpfError } from '../../../src/ebpf/errors.ts';
+import type { BpfObject } from '../../../src/ebpf/object.ts';
+import { BpfObjectSpec } from '../../../src/ebpf/object.ts';
+import { forEachRecord, type RecordBatch, RingBuffer, type RingOptions } from '../../../src/ebpf/ringbuf.ts';
+import { MapType } from '../../../src/ebpf/types.ts';
+import { FakeBridge, PAD_BYTE } from '../fake-bridge.ts';
 
 const PATH = 'rb.bpf.o';
 

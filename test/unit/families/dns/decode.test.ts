@@ -2,11 +2,15 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { BootClock } from '../../src/domain/clock.ts';
-import { HEADER } from '../../src/domain/layout/header.ts';
-import { type DnsDecodeResult, decodeDnsRecord, linkingDnsDecoder } from '../../src/families/dns/decode.ts';
-import { DnsEchoFilter } from '../../src/families/dns/echo.ts';
-import type { DnsAnswerEvent, DnsEvent, DnsQueryEvent } from '../../src/families/dns/events.ts';
+import { BootClock } from '../../../../src/domain/clock.ts';
+import { HEADER } from '../../../../src/domain/layout/header.ts';
+import {
+  type DnsDecodeResult,
+  decodeDnsRecord,
+  linkingDnsDecoder,
+} from '../../../../src/families/dns/decode.ts';
+import { DnsEchoFilter } from '../../../../src/families/dns/echo.ts';
+import type { DnsAnswerEvent, DnsEvent, DnsQueryEvent } from '../../../../src/families/dns/events.ts';
 import {
   DNS,
   DNS_EGRESS,
@@ -14,10 +18,10 @@ import {
   DNS_PAYLOAD_MAX,
   DNS_PORT,
   DNS_TYPE_ID,
-} from '../../src/families/dns/layout.ts';
-import { DnsQueryLinker } from '../../src/families/dns/link.ts';
-import type { BpfEvent } from '../../src/families/events.ts';
-import { ipv4, message, TYPE } from '../support/dns-wire.ts';
+} from '../../../../src/families/dns/layout.ts';
+import { DnsQueryLinker } from '../../../../src/families/dns/link.ts';
+import type { BpfEvent } from '../../../../src/families/events.ts';
+import { ipv4, message, TYPE } from '../../../support/dns-wire.ts';
 
 const H = HEADER.fields;
 const F = DNS.fields;
@@ -126,8 +130,8 @@ describe('dns layout', () => {
   });
 
   it('uses the constants dns.h and events.h define', () => {
-    const h = readFileSync(new URL('../../bpf/include/dns.h', import.meta.url), 'utf8');
-    const ev = readFileSync(new URL('../../bpf/include/events.h', import.meta.url), 'utf8');
+    const h = readFileSync(new URL('../../../../bpf/include/dns.h', import.meta.url), 'utf8');
+    const ev = readFileSync(new URL('../../../../bpf/include/events.h', import.meta.url), 'utf8');
     const def = (name: string): number => Number(new RegExp(`#define ${name} (\\d+)`).exec(h)?.[1]);
     assert.equal(DNS_PAYLOAD_MAX, def('BW_DNS_PAYLOAD_MAX'));
     assert.equal(DNS_PORT, def('BW_DNS_PORT'));

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { BootClock } from '../../src/domain/clock.ts';
-import { HEADER, PATH_MAX } from '../../src/domain/layout/header.ts';
-import type { Field, StructLayout } from '../../src/domain/layout/struct.ts';
-import { decodeFileRecord, type FileDecodeResult } from '../../src/families/file/decode.ts';
-import { FILE_EVENT_TYPES } from '../../src/families/file/events.ts';
+import { BootClock } from '../../../../src/domain/clock.ts';
+import { HEADER, PATH_MAX } from '../../../../src/domain/layout/header.ts';
+import type { Field, StructLayout } from '../../../../src/domain/layout/struct.ts';
+import { decodeFileRecord, type FileDecodeResult } from '../../../../src/families/file/decode.ts';
+import { FILE_EVENT_TYPES } from '../../../../src/families/file/events.ts';
 import {
   CHMOD,
   FILE_CONFIG,
@@ -23,7 +23,7 @@ import {
   OPEN,
   RENAME,
   UNLINK,
-} from '../../src/families/file/layout.ts';
+} from '../../../../src/families/file/layout.ts';
 
 const H = HEADER.fields;
 const O = OPEN.fields;
@@ -191,8 +191,8 @@ describe('file layouts', () => {
   });
 
   it('use the constants file.h and events.h define', () => {
-    const h = readFileSync(new URL('../../bpf/include/file.h', import.meta.url), 'utf8');
-    const ev = readFileSync(new URL('../../bpf/include/events.h', import.meta.url), 'utf8');
+    const h = readFileSync(new URL('../../../../bpf/include/file.h', import.meta.url), 'utf8');
+    const ev = readFileSync(new URL('../../../../bpf/include/events.h', import.meta.url), 'utf8');
     const num = (src: string, re: string): number => {
       const m = new RegExp(re).exec(src);
       assert.ok(m, re);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { LogHistogram } from '../../src/domain/histogram.ts';
+import { LogHistogram } from '../../../src/domain/histogram.ts';
 
 test('quantiles of a known distribution are within the bucket precision', () => {
   const h = new LogHistogram();

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { bytes, type Codec, cstring, u32, u64, u64n } from '../../src/ebpf/codec.ts';
-import { BpfError } from '../../src/ebpf/errors.ts';
-import { sumPerCpu } from '../../src/ebpf/map.ts';
-import { type BpfObject, BpfObjectSpec } from '../../src/ebpf/object.ts';
-import { MapType, UpdateFlags } from '../../src/ebpf/types.ts';
-import { FakeBridge, type FakeObjectSpec } from './fake-bridge.ts';
+import { bytes, type Codec, cstring, u32, u64, u64n } from '../../../src/ebpf/codec.ts';
+import { BpfError } from '../../../src/ebpf/errors.ts';
+import { sumPerCpu } from '../../../src/ebpf/map.ts';
+import { type BpfObject, BpfObjectSpec } from '../../../src/ebpf/object.ts';
+import { MapType, UpdateFlags } from '../../../src/ebpf/types.ts';
+import { FakeBridge, type FakeObjectSpec } from '../fake-bridge.ts';
 
 const PATH = 'maps.bpf.o';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dnsFamily } from '../../src/families/dns/index.ts';
-import { cgroup2MountIn } from '../../src/host/cgroup.ts';
+import { dnsFamily } from '../../../../src/families/dns/index.ts';
+import { cgroup2MountIn } from '../../../../src/host/cgroup.ts';
 
 test('config: defaults, an optional cgroup path, unknown keys refused', () => {
   assert.deepEqual(dnsFamily.monitorConfig.parse(undefined), { enabled: true, ringBufferBytes: 1 << 20 });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { dnsRcodeName, dnsTypeName, parseDnsMessage } from '../../src/families/dns/message.ts';
-import { encodeName, ipv4, ipv6, message, TYPE } from '../support/dns-wire.ts';
+import { dnsRcodeName, dnsTypeName, parseDnsMessage } from '../../../../src/families/dns/message.ts';
+import { encodeName, ipv4, ipv6, message, TYPE } from '../../../support/dns-wire.ts';
 
 const PTR_QNAME = [0xc0, 12];
 

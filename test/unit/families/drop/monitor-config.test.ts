@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dropFamily } from '../../src/families/drop/index.ts';
-import { tokenBucket } from '../../src/families/drop/monitor.ts';
+import { dropFamily } from '../../../../src/families/drop/index.ts';
+import { tokenBucket } from '../../../../src/families/drop/monitor.ts';
 
 test('token bucket: each CPU gets an equal share of the rate, rounded so the sum never exceeds it', () => {
   assert.deepEqual(tokenBucket(1000, 2), { costNs: 2_000_000n, burstNs: 1_000_000_000n });

@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { BootClock } from '../../src/domain/clock.ts';
-import { HEADER } from '../../src/domain/layout/header.ts';
-import { formatNetAddr, isIpv4Mapped } from '../../src/domain/net-addr.ts';
-import { EVENT_TYPES } from '../../src/families/events.ts';
-import { decodeNetRecord, type NetDecodeResult } from '../../src/families/net/decode.ts';
-import type { NetEvent } from '../../src/families/net/events.ts';
+import { BootClock } from '../../../../src/domain/clock.ts';
+import { HEADER } from '../../../../src/domain/layout/header.ts';
+import { formatNetAddr, isIpv4Mapped } from '../../../../src/domain/net-addr.ts';
+import { EVENT_TYPES } from '../../../../src/families/events.ts';
+import { decodeNetRecord, type NetDecodeResult } from '../../../../src/families/net/decode.ts';
+import type { NetEvent } from '../../../../src/families/net/events.ts';
 import {
   ADDR_LEN,
   AF_INET,
@@ -26,7 +26,7 @@ import {
   SOCKADDR_EVENT,
   TCP_EVENT,
   TCP_STATES,
-} from '../../src/families/net/layout.ts';
+} from '../../../../src/families/net/layout.ts';
 
 const H = HEADER.fields;
 const T = TCP_EVENT.fields;
@@ -232,7 +232,7 @@ describe('net layouts', () => {
   });
 
   it('use the constants net.h and events.h define', () => {
-    const text = (f: string) => readFileSync(new URL(`../../bpf/include/${f}`, import.meta.url), 'utf8');
+    const text = (f: string) => readFileSync(new URL(`../../../../bpf/include/${f}`, import.meta.url), 'utf8');
     const net = text('net.h');
     const events = text('events.h');
     const def = (name: string): number => {

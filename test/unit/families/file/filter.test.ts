@@ -1,19 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseConfig } from '../../src/agent/config.ts';
-import { AgentError } from '../../src/agent/errors.ts';
+import { parseConfig } from '../../../../src/agent/config.ts';
+import { AgentError } from '../../../../src/agent/errors.ts';
 import {
   encodeFileConfig,
   encodeFilePrefix,
   pathPrefixesProblems,
   pathPrefixProblem,
-} from '../../src/families/file/filter.ts';
+} from '../../../../src/families/file/filter.ts';
 import {
   FILE_CONFIG,
   FILE_PREFIX,
   FILE_PREFIX_LEN,
   FILE_PREFIX_MAX,
-} from '../../src/families/file/layout.ts';
+} from '../../../../src/families/file/layout.ts';
 
 const P = FILE_PREFIX.fields;
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseConfig } from '../../src/agent/config.ts';
-import { BootClock } from '../../src/domain/clock.ts';
-import { Kernel, type NativeBridge } from '../../src/ebpf/index.ts';
-import { netFamily } from '../../src/families/net/index.ts';
-import { NET_MAX_EXCLUDED_PIDS, netMonitor } from '../../src/families/net/monitor.ts';
+import { parseConfig } from '../../../../src/agent/config.ts';
+import { BootClock } from '../../../../src/domain/clock.ts';
+import { Kernel, type NativeBridge } from '../../../../src/ebpf/index.ts';
+import { netFamily } from '../../../../src/families/net/index.ts';
+import { NET_MAX_EXCLUDED_PIDS, netMonitor } from '../../../../src/families/net/monitor.ts';
 
 test('config: defaults, and what is refused', () => {
   assert.deepEqual(netFamily.monitorConfig.parse(undefined), {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { linkTarget } from '../../src/ebpf/kernel-objects.ts';
+import { linkTarget } from '../../../src/ebpf/kernel-objects.ts';
 
 test('link targets: perf event tracepoints and probes, raw tracepoints, cgroups, interfaces', () => {
   const base = { id: 1, type: 7, progId: 2 };

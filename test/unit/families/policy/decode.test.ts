@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { BootClock } from '../../src/domain/clock.ts';
-import { HEADER } from '../../src/domain/layout/header.ts';
+import { BootClock } from '../../../../src/domain/clock.ts';
+import { HEADER } from '../../../../src/domain/layout/header.ts';
 import {
   POLICY,
   POLICY_AUDITED,
@@ -12,10 +12,10 @@ import {
   POLICY_MIN_SIZE,
   POLICY_REASON_RATE_LIMIT,
   PolicyEventTypeId,
-} from '../../src/domain/layout/policy-record.ts';
-import { createDecoder } from '../../src/families/decoder.ts';
-import { AF_INET, AF_INET6 } from '../../src/families/net/layout.ts';
-import { decodePolicyRecord } from '../../src/families/policy/decode.ts';
+} from '../../../../src/domain/layout/policy-record.ts';
+import { createDecoder } from '../../../../src/families/decoder.ts';
+import { AF_INET, AF_INET6 } from '../../../../src/families/net/layout.ts';
+import { decodePolicyRecord } from '../../../../src/families/policy/decode.ts';
 
 const H = HEADER.fields;
 const F = POLICY.fields;

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { BootClock } from '../../src/domain/clock.ts';
-import { formatIpv6 } from '../../src/domain/decode/ip.ts';
-import { HEADER } from '../../src/domain/layout/header.ts';
-import { type DropDecodeResult, decodeDropRecord } from '../../src/families/drop/decode.ts';
-import type { DropEvent } from '../../src/families/drop/events.ts';
+import { BootClock } from '../../../../src/domain/clock.ts';
+import { formatIpv6 } from '../../../../src/domain/decode/ip.ts';
+import { HEADER } from '../../../../src/domain/layout/header.ts';
+import { type DropDecodeResult, decodeDropRecord } from '../../../../src/families/drop/decode.ts';
+import type { DropEvent } from '../../../../src/families/drop/events.ts';
 import {
   DROP,
   DROP_CTR_SUPPRESSED,
@@ -17,8 +17,12 @@ import {
   DROP_PORTS,
   DROP_TYPE_ID,
   IFNAMSIZ,
-} from '../../src/families/drop/layout.ts';
-import { type DropReasonNames, dropReasonName, dropReasonNames } from '../../src/families/drop/reasons.ts';
+} from '../../../../src/families/drop/layout.ts';
+import {
+  type DropReasonNames,
+  dropReasonName,
+  dropReasonNames,
+} from '../../../../src/families/drop/reasons.ts';
 
 const H = HEADER.fields;
 const D = DROP.fields;
@@ -155,8 +159,8 @@ describe('drop layout', () => {
   });
 
   it('uses the constants drop.h and events.h define', () => {
-    const h = readFileSync(new URL('../../bpf/include/drop.h', import.meta.url), 'utf8');
-    const ev = readFileSync(new URL('../../bpf/include/events.h', import.meta.url), 'utf8');
+    const h = readFileSync(new URL('../../../../bpf/include/drop.h', import.meta.url), 'utf8');
+    const ev = readFileSync(new URL('../../../../bpf/include/events.h', import.meta.url), 'utf8');
     const def = (src: string, name: string): number => {
       const m = new RegExp(`#define ${name} (0x[0-9a-f]+|\\d+)`).exec(src);
       assert.ok(m, name);
