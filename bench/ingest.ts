@@ -11,7 +11,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BatchIngest } from '../src/agent/store-worker/batch-ingest.ts';
+import { BatchIngest } from '../src/agent/ingest/batch-ingest.ts';
 import { BootClock } from '../src/domain/clock.ts';
 import { HEADER } from '../src/domain/layout/header.ts';
 import { FileEventTypeId, FileSyscallId, OPEN } from '../src/families/file/layout.ts';

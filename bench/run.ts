@@ -184,15 +184,15 @@ function newestMtime(dir: string): number {
 
 /** Monitor names and default ring sizes of the agent that will run (dist/, what bin/bpfwarden runs). */
 async function agentInfo(): Promise<AgentInfo> {
-  const registry = join(root, 'dist', 'src', 'agent', 'monitors', 'registry.js');
+  const registry = join(root, 'dist', 'src', 'families', 'index.js');
   const mod: unknown = await import(pathToFileURL(registry).href);
-  const defs = (mod as { MONITOR_DEFINITIONS?: unknown }).MONITOR_DEFINITIONS;
-  if (!Array.isArray(defs)) throw new Error(`${registry} exports no MONITOR_DEFINITIONS`);
+  const defs = (mod as { FAMILIES?: unknown }).FAMILIES;
+  if (!Array.isArray(defs)) throw new Error(`${registry} exports no FAMILIES`);
   const monitors: string[] = [];
   const ringBytes: Record<string, number> = {};
-  for (const d of defs as { name: string; config: { parse(v: unknown): unknown } }[]) {
+  for (const d of defs as { name: string; monitorConfig: { parse(v: unknown): unknown } }[]) {
     monitors.push(d.name);
-    const cfg = d.config.parse({}) as { ringBufferBytes?: number };
+    const cfg = d.monitorConfig.parse({}) as { ringBufferBytes?: number };
     if (typeof cfg.ringBufferBytes === 'number') ringBytes[d.name] = cfg.ringBufferBytes;
   }
   return { monitors, ringBytes };

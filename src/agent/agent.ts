@@ -26,14 +26,14 @@ import { DetectionEngine } from './detection/engine.ts';
 import { firstBlocker, hostChecks, kernelChecks } from './doctor.ts';
 import { type Enforcement, startEnforcement } from './enforcement.ts';
 import { AgentError } from './errors.ts';
+import type { StoreBackend } from './ingest/backend.ts';
+import { InProcessStore } from './ingest/in-process.ts';
+import { WorkerStore } from './ingest/worker.ts';
 import { type AgentInterfaces, startInterfaces } from './interfaces.ts';
 import { createMonitors } from './monitor-set.ts';
 import { applyReload, type ReloadResult } from './reload.ts';
 import { writeStatus } from './status-file.ts';
 import { statusLine, type Totals } from './status-line.ts';
-import type { StoreBackend } from './store-backend/backend.ts';
-import { InProcessStore } from './store-backend/in-process.ts';
-import { WorkerStore } from './store-backend/worker.ts';
 
 export interface AgentIo {
   /** Operator messages (one line each). */

@@ -4,6 +4,8 @@
  *   u32 size | u32 reserved | data | padding to 8 bytes.
  * The batch memory is reused: handlers must decode synchronously.
  */
+
+import { forEachFrame } from '../domain/decode/ring-frames.ts';
 import type { Handle, NativeBridge } from './bridge.ts';
 import { check } from './check.ts';
 import { BpfError } from './errors.ts';
@@ -51,13 +53,7 @@ export function forEachRecord(
   batch: RecordBatch,
   fn: (view: DataView, offset: number, size: number) => void,
 ): void {
-  const { view } = batch;
-  let off = 0;
-  for (let i = 0; i < batch.count; i++) {
-    const size = view.getUint32(off, true);
-    fn(view, off + 8, size);
-    off += 8 + ((size + 7) & ~7);
-  }
+  forEachFrame(batch.view, batch.count, fn);
 }
 
 export class RingBuffer {

@@ -10,7 +10,6 @@ import {
   type BpfMap,
   type BpfObject,
   BpfObjectSpec,
-  forEachRecord,
   type Kernel,
   type NativeBridge,
   RingBuffer,
@@ -18,6 +17,7 @@ import {
   u64n,
 } from '../ebpf/index.ts';
 import { bpfObjectPath } from '../host/paths.ts';
+import { decodeBatch } from './batch-decode.ts';
 import type { DecoderSpec, RecordDecoder } from './decoder.ts';
 import type { BpfEvent } from './events.ts';
 import type { EventSink, Monitor, MonitorStatus, RawBatchSink } from './monitor.ts';
@@ -169,16 +169,9 @@ export class RingMonitor implements Monitor {
             this.#rawRecords += batch.count;
             return;
           }
-          const events: BpfEvent[] = [];
-          forEachRecord(batch, (view, off, size) => {
-            const r = decode(batch.bytes, view, off, size);
-            if (r === null) return;
-            if ('error' in r) {
-              this.#decodeErrors++;
-              this.#deps.onDecodeError?.(this.name, r.error);
-            } else {
-              events.push(r);
-            }
+          const events = decodeBatch(batch.bytes, batch.length, batch.count, decode, (message) => {
+            this.#decodeErrors++;
+            this.#deps.onDecodeError?.(this.name, message);
           });
           this.#events += events.length;
           if (events.length) sink(events, priority);

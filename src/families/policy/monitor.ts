@@ -9,18 +9,10 @@
 import { existsSync } from 'node:fs';
 import type { BootClock } from '../../domain/clock.ts';
 import { PolicyEventTypeId } from '../../domain/layout/policy-record.ts';
-import {
-  BpfMap,
-  forEachRecord,
-  type NativeBridge,
-  RingBuffer,
-  type RingStats,
-  u32,
-  u64n,
-} from '../../ebpf/index.ts';
+import { BpfMap, type NativeBridge, RingBuffer, type RingStats, u32, u64n } from '../../ebpf/index.ts';
 import { PinnedMap } from '../../ebpf/pinned-map.ts';
 import { enforcePinRoot, eventsPinPath } from '../../host/enforce-pins.ts';
-import type { BpfEvent } from '../events.ts';
+import { decodeBatch } from '../batch-decode.ts';
 import type { EventSink, Monitor, MonitorContext, MonitorStatus, RawBatchSink } from '../monitor.ts';
 import type { PolicyMonitorConfig } from './config.ts';
 import { type PolicyDecoderSpec, policyDecoder } from './decode.ts';
@@ -91,15 +83,9 @@ export class PolicyMonitor implements Monitor {
         this.#events += count;
         return;
       }
-      const events: BpfEvent[] = [];
-      const view = new DataView(bytes.buffer, bytes.byteOffset, length);
-      forEachRecord({ view, bytes, length, count }, (v, off, size) => {
-        const r = decode(bytes, v, off, size);
-        if (r === null) return;
-        if ('error' in r) {
-          this.#decodeErrors++;
-          this.#deps.onDecodeError?.(this.name, r.error);
-        } else events.push(r);
+      const events = decodeBatch(bytes, length, count, decode, (message) => {
+        this.#decodeErrors++;
+        this.#deps.onDecodeError?.(this.name, message);
       });
       this.#events += events.length;
       if (events.length) sink(events);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Pipeline } from '../../../src/agent/pipeline.ts';
+import { Pipeline } from '../../../src/agent/ingest/pipeline.ts';
 import type { BpfEvent } from '../../../src/families/events.ts';
 import { openDatabase } from '../../../src/store/database.ts';
 import { countEvents, queryEvents } from '../../../src/store/event-query.ts';

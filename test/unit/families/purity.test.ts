@@ -36,7 +36,7 @@ test('the family list, decoders, tables, formatters and config load no monitor c
     'store/tables/index.ts',
     'cli/format/event-row.ts',
     'agent/config.ts',
-    'agent/store-worker/batch-ingest.ts',
+    'agent/ingest/batch-ingest.ts',
   ]);
   assert.ok(paths.includes('families/dns/decode.ts'), 'the decoders are loaded');
   assert.deepEqual(paths.filter(isMonitorCode), []);

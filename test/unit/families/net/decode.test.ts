@@ -232,7 +232,8 @@ describe('net layouts', () => {
   });
 
   it('use the constants net.h and events.h define', () => {
-    const text = (f: string) => readFileSync(new URL(`../../../../bpf/include/${f}`, import.meta.url), 'utf8');
+    const text = (f: string) =>
+      readFileSync(new URL(`../../../../bpf/include/${f}`, import.meta.url), 'utf8');
     const net = text('net.h');
     const events = text('events.h');
     const def = (name: string): number => {

@@ -3,6 +3,7 @@
  * path, in one place so a benchmark can run exactly what the worker runs.
  */
 import type { BootClock } from '../../domain/clock.ts';
+import { decodeBatch } from '../../families/batch-decode.ts';
 import { createDecoder, type DecoderSpec, type RecordDecoder } from '../../families/decoder.ts';
 import type { BpfEvent } from '../../families/events.ts';
 import type { MonitorCounts } from './protocol.ts';
@@ -40,22 +41,14 @@ export class BatchIngest {
     return [...this.#families].map(([name, f]) => [name, { ...f.counts }]);
   }
 
-  /** Decodes one batch framed as u32 size | u32 reserved | data | padding to 8, and hands it on. */
+  /** Decodes one batch (domain/decode/ring-frames.ts) and hands it on. */
   batch(monitor: string, bytes: Uint8Array, count: number, priority: boolean): void {
     const f = this.#families.get(monitor);
     if (!f) return;
     const { decode, counts } = f;
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const events: BpfEvent[] = [];
-    let off = 0;
-    for (let i = 0; i < count; i++) {
-      const size = view.getUint32(off, true);
-      const r = decode(bytes, view, off + 8, size);
-      off += 8 + ((size + 7) & ~7);
-      if (r === null) continue;
-      if ('error' in r) this.#onDecodeError?.(monitor, r.error, ++counts.decodeErrors);
-      else events.push(r);
-    }
+    const events = decodeBatch(bytes, bytes.byteLength, count, decode, (message) =>
+      this.#onDecodeError?.(monitor, message, ++counts.decodeErrors),
+    );
     counts.events += events.length;
     if (events.length) this.#sink(events, priority);
   }

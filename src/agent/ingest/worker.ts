@@ -3,8 +3,9 @@
 import type { StoreCounters } from '../../domain/contracts/status.ts';
 import type { DecoderSpec } from '../../families/decoder.ts';
 import type { Config } from '../config.ts';
-import { StoreClient } from '../store-worker/store-client.ts';
 import type { StoreBackend } from './backend.ts';
+import { storeCounters } from './figures.ts';
+import { StoreClient } from './store-client.ts';
 
 export class WorkerStore implements StoreBackend {
   readonly #client: StoreClient;
@@ -42,20 +43,7 @@ export class WorkerStore implements StoreBackend {
 
   counters(): StoreCounters {
     const s = this.#client.stats;
-    return {
-      stored: s.store.rowsWritten,
-      queued: s.store.queued,
-      queueDropped: s.store.queueDropped + s.inFlightDropped,
-      unwritten: s.store.unwritten,
-      writeFailures: s.store.writeFailures,
-      ...(s.failed || s.store.lastError ? { lastError: s.failed ?? s.store.lastError } : {}),
-      latencyMs: s.latencyMs,
-      ...(s.store.rowsByType ? { rowsByType: s.store.rowsByType } : {}),
-      ...(s.store.rowsRejected !== undefined ? { rowsRejected: s.store.rowsRejected } : {}),
-      ...(s.histograms ? { histograms: s.histograms } : {}),
-      retention: s.retention,
-      monitors: new Map(s.monitors),
-    };
+    return storeCounters(s, { inFlightDropped: s.inFlightDropped, failed: s.failed, monitors: s.monitors });
   }
 
   updateClock(bootOffsetNs: bigint): void {

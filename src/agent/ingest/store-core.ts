@@ -11,8 +11,8 @@ import { DiskBudget } from '../../store/disk-budget.ts';
 import { EventWriter } from '../../store/event-writer.ts';
 import type { Retention } from '../../store/retention.ts';
 import type { Config } from '../config.ts';
-import { Pipeline } from '../pipeline.ts';
-import { maxBytesOf, scheduleRetention } from '../retention-task.ts';
+import { Pipeline } from './pipeline.ts';
+import { maxBytesOf, scheduleRetention } from './retention-task.ts';
 
 const SQLITE_CORRUPT = 11;
 const SQLITE_FULL = 13;

@@ -6,9 +6,10 @@
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { BootClock } from '../../domain/clock.ts';
 import { raiseThreadPriority } from '../../host/thread-priority.ts';
-import { StoreCore } from '../store-backend/store-core.ts';
 import { BatchIngest } from './batch-ingest.ts';
+import { storeFigures } from './figures.ts';
 import type { FromWorker, ToWorker, WorkerInit, WorkerStats } from './protocol.ts';
+import { StoreCore } from './store-core.ts';
 
 const STATS_MS = 250;
 /** Decode error messages forwarded per monitor (the rest are only counted). */
@@ -26,45 +27,14 @@ function run(init: WorkerInit): void {
   const notRaised = raiseThreadPriority();
   if (notRaised) send({ kind: 'log', line: `store worker keeps its scheduling priority: ${notRaised}` });
   const core = new StoreCore(init, (line) => send({ kind: 'log', line }));
-  const { writer, pipeline } = core;
+  const { pipeline } = core;
   const clock = new BootClock(BigInt(init.bootOffsetNs));
   const ingest = new BatchIngest(pipeline.sink, init.decoders, clock, (monitor, message, nth) => {
     if (nth <= ERROR_LINES) send({ kind: 'log', line: `monitor ${monitor}: undecodable record: ${message}` });
   });
   let processedBatches = 0;
 
-  const stats = (): WorkerStats => {
-    const s = writer.stats;
-    const retention = core.retention;
-    const h = writer.latencyUs;
-    const ms = (us: number): number => Math.round(us / 100) / 10;
-    return {
-      processedBatches,
-      monitors: ingest.counts(),
-      store: {
-        rowsWritten: s.rowsWritten,
-        batches: s.batches,
-        queued: s.queued,
-        queueDropped: s.queueDropped,
-        unwritten: s.unwritten,
-        writeFailures: s.writeFailures,
-        rowsRejected: s.rowsRejected,
-        rowsByType: writer.rowsByType(),
-        ...(s.lastError ? { lastError: s.lastError } : {}),
-      },
-      latencyMs: { p50: ms(h.quantile(0.5)), p99: ms(h.quantile(0.99)), max: ms(h.max), count: h.count },
-      histograms: {
-        latencyUs: h.snapshot(),
-        batchRows: writer.batchRows.snapshot(),
-        commitUs: writer.commitUs.snapshot(),
-      },
-      retention: {
-        deletedByAge: retention?.stats.deletedByAge ?? 0,
-        deletedBySize: retention?.stats.deletedBySize ?? 0,
-        failures: retention?.stats.failures ?? 0,
-      },
-    };
-  };
+  const stats = (): WorkerStats => ({ processedBatches, monitors: ingest.counts(), ...storeFigures(core) });
 
   core.start();
   const statsTimer = setInterval(() => send({ kind: 'stats', stats: stats() }), STATS_MS);

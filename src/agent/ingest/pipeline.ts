@@ -3,8 +3,8 @@
  * transactions on a short timer, or sooner when a batch is full, so a row
  * lands well within a second of its event.
  */
-import type { BpfEvent } from '../families/events.ts';
-import type { EventWriter } from '../store/event-writer.ts';
+import type { BpfEvent } from '../../families/events.ts';
+import type { EventWriter } from '../../store/event-writer.ts';
 
 export interface PipelineOptions {
   readonly flushIntervalMs: number;

@@ -1,8 +1,8 @@
 /** Runs retention in the background: bounded steps between the agent's writes. */
 import type { DatabaseSync } from 'node:sqlite';
-import { parseDurationMs } from '../domain/time-spec.ts';
-import { Retention } from '../store/retention.ts';
-import type { Config } from './config.ts';
+import { parseDurationMs } from '../../domain/time-spec.ts';
+import { Retention } from '../../store/retention.ts';
+import type { Config } from '../config.ts';
 
 export interface RetentionTask {
   readonly retention: Retention;
