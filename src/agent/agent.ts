@@ -110,7 +110,7 @@ export class Agent {
     );
     this.#store = this.#config.store.worker
       ? await WorkerStore.start(this.#config, kernel.bootOffsetNs(), decoders, log)
-      : new InProcessStore(this.#config, log);
+      : new InProcessStore(this.#config, decoders, clock, log);
     const store = this.#store;
     this.#timers.push(
       setInterval(() => {

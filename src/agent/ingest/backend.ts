@@ -4,9 +4,9 @@ import type { EventSink } from '../../families/monitor.ts';
 import type { RawBatchSink } from '../../families/ring-monitor.ts';
 
 export interface StoreBackend {
-  /** For monitors that decode themselves. */
+  /** For events made in the agent (not by a monitor's ring). */
   readonly sink: EventSink;
-  /** For monitors that hand raw batches over, when the store decodes. */
+  /** Monitors hand their raw batches here; the store decodes them (BatchIngest). */
   readonly raw?: RawBatchSink;
   counters(): StoreCounters;
   updateClock(bootOffsetNs: bigint): void;

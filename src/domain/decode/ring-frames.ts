@@ -1,8 +1,12 @@
 /**
  * The framing of a ring buffer batch as the native bridge hands it over:
- * each record is u32 size | u32 reserved | data | padding to 8 bytes. The
- * one reader of that framing, for the typed eBPF library and the decoders.
+ * each record is u32 size | u32 reserved | data | padding to 8 bytes. Read
+ * here for the typed eBPF library, and inline (with FRAME_HEADER) by the
+ * hot decode loop, families/batch-decode.ts.
  */
+/** Bytes before each record's data: u32 size, u32 reserved. */
+export const FRAME_HEADER = 8;
+
 export function forEachFrame(
   view: DataView,
   count: number,
@@ -11,7 +15,7 @@ export function forEachFrame(
   let off = 0;
   for (let i = 0; i < count; i++) {
     const size = view.getUint32(off, true);
-    fn(view, off + 8, size);
-    off += 8 + ((size + 7) & ~7);
+    fn(view, off + FRAME_HEADER, size);
+    off += FRAME_HEADER + ((size + 7) & ~7);
   }
 }
