@@ -5,6 +5,7 @@
 import { firewallApi } from '../api/http/adapters/firewall.ts';
 import { policyApi } from '../api/http/adapters/policy.ts';
 import { programsApi } from '../api/http/adapters/programs.ts';
+import { AgentError } from '../domain/agent-error.ts';
 import { BootClock } from '../domain/clock.ts';
 import type {
   MonitorSnapshot,
@@ -25,7 +26,6 @@ import type { Config } from './config.ts';
 import { DetectionEngine } from './detection/engine.ts';
 import { firstBlocker, hostChecks, kernelChecks } from './doctor.ts';
 import { type Enforcement, startEnforcement } from './enforcement.ts';
-import { AgentError } from './errors.ts';
 import type { StoreBackend } from './ingest/backend.ts';
 import { InProcessStore } from './ingest/in-process.ts';
 import { WorkerStore } from './ingest/worker.ts';

@@ -1,6 +1,6 @@
 /** A configuration that cannot be used: every problem, one line each (see src/config/problem.ts). */
 import { type ConfigProblem, formatProblem } from '../config/problem.ts';
-import { AgentError } from './errors.ts';
+import { AgentError } from '../domain/agent-error.ts';
 
 export class ConfigError extends AgentError {
   readonly problems: readonly ConfigProblem[];

@@ -11,8 +11,8 @@ import type { ApiDeps, FirewallApi, PolicyApi, ProgramsApi } from '../api/http/d
 import { startApi } from '../api/http/listen.ts';
 import { createMetrics, type MetricsAgent, metricsSourceFromAgent } from '../api/metrics/index.ts';
 import { StreamSlots } from '../api/streams/index.ts';
+import { AgentError } from '../domain/agent-error.ts';
 import type { Config } from './config.ts';
-import { AgentError } from './errors.ts';
 
 export const AGENT_VERSION = '0.1.0';
 

@@ -6,10 +6,6 @@
  * `<pinRoot>/<name>/events`, which the agent's policy monitor drains.
  */
 
-// The default pin root lives in host/paths.ts; separate from the program manager's so reconcile never sees these as drift.
-export { eventsPinPath } from '../host/enforce-pins.ts';
-export { DEFAULT_ENFORCE_PIN_ROOT } from '../host/paths.ts';
-
 export interface EnforcementComponent {
   /** 'firewall' | 'egress' | 'exec': also the pin directory under the pin root. */
   readonly name: string;

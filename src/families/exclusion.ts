@@ -5,8 +5,9 @@
  * child is covered from its first call (the agent's rule runner: its pid is
  * known only once it is already running).
  */
+
+import { AgentError, type AgentErrorCode } from '../domain/agent-error.ts';
 import { type BpfObject, bytes, u32 } from '../ebpf/index.ts';
-import { MonitorError, type MonitorErrorCode } from './monitor-error.ts';
 
 /** Flag bits of an exclusion map's value (bpf/include/common.bpf.h). */
 export const EXCLUDE_PROCESS = 1;
@@ -28,18 +29,18 @@ export function selfExclusion(on: boolean): Exclusion {
 }
 
 /** The map's entries: tgid -> flags; an error naming the monitor when there are too many. */
-export function exclusionEntries(ex: Exclusion, code: MonitorErrorCode): Map<number, number> {
+export function exclusionEntries(ex: Exclusion, code: AgentErrorCode): Map<number, number> {
   const m = new Map<number, number>();
   for (const pid of ex.excludePids ?? []) m.set(pid, (m.get(pid) ?? 0) | EXCLUDE_PROCESS);
   for (const pid of ex.excludeChildrenOf ?? []) m.set(pid, (m.get(pid) ?? 0) | EXCLUDE_CHILDREN);
   if (m.size > MAX_EXCLUDED_PIDS) {
-    throw new MonitorError(code, `at most ${MAX_EXCLUDED_PIDS} excluded pids, got ${m.size}`);
+    throw new AgentError(code, `at most ${MAX_EXCLUDED_PIDS} excluded pids, got ${m.size}`);
   }
   return m;
 }
 
 /** Replaces the entries of a loaded object's exclusion map (additions first: never a gap). */
-export function writeExclusion(obj: BpfObject, mapName: string, ex: Exclusion, code: MonitorErrorCode): void {
+export function writeExclusion(obj: BpfObject, mapName: string, ex: Exclusion, code: AgentErrorCode): void {
   const want = exclusionEntries(ex, code);
   const m = obj.typedMap(mapName, u32, bytes(1));
   for (const [pid, flags] of want) m.set(pid, Uint8Array.of(flags));

@@ -7,7 +7,7 @@ export const DEFAULT_DB_PATH = '/var/lib/bpfwarden/bpfwarden.db';
 export const DEFAULT_RUNTIME_DIR = '/run/bpfwarden';
 export const BPFFS = '/sys/fs/bpf';
 export const TRACEFS = '/sys/kernel/tracing';
-/** Where enforcement components pin their maps and links (BPFWARDEN_ENFORCE_PIN_ROOT moves it). */
+/** Where enforcement components pin their maps and links (BPFWARDEN_ENFORCE_PIN_ROOT moves it); apart from the program manager's, so reconcile never sees them as drift. */
 export const DEFAULT_ENFORCE_PIN_ROOT = '/sys/fs/bpf/bpfwarden-enforce';
 
 /** The project root (holds build/bpf), found from this file in src/ or dist/src/. */

@@ -16,8 +16,8 @@ import type { EgressRule } from '../../src/domain/enforce/policy/rule.ts';
 import { type EgressRuleInput, egressRuleFrom } from '../../src/domain/enforce/policy/rule-input.ts';
 import { fixedOffsetClock } from '../../src/domain/enforce/policy/time-window.ts';
 import { nativeBridge } from '../../src/ebpf/index.ts';
-import { eventsPinPath } from '../../src/enforce/component.ts';
 import { EgressPolicy } from '../../src/enforce/egress/egress-policy.ts';
+import { eventsPinPath } from '../../src/host/enforce-pins.ts';
 import { kernelSkip } from '../support/kernel-gate.ts';
 import {
   makeCgroup,

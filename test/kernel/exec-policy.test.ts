@@ -12,8 +12,8 @@ import { after, before, describe, test } from 'node:test';
 import type { ExecRule } from '../../src/domain/enforce/policy/rule.ts';
 import { type ExecRuleInput, execRuleFrom } from '../../src/domain/enforce/policy/rule-input.ts';
 import { nativeBridge } from '../../src/ebpf/index.ts';
-import { eventsPinPath } from '../../src/enforce/component.ts';
 import { ExecPolicy } from '../../src/enforce/exec/exec-policy.ts';
+import { eventsPinPath } from '../../src/host/enforce-pins.ts';
 import { kernelSkip } from '../support/kernel-gate.ts';
 import {
   makeCgroup,

@@ -1,10 +1,11 @@
 /** Sink objects from their configuration; secrets from the environment when named so. */
+
+import { AgentError } from '../../domain/agent-error.ts';
 import { EmailSink } from '../../sinks/email-sink.ts';
 import { FileSink } from '../../sinks/file-sink.ts';
 import { LogSink } from '../../sinks/log-sink.ts';
 import type { Sink } from '../../sinks/sink.ts';
 import { WebhookSink } from '../../sinks/webhook-sink.ts';
-import { AgentError } from '../errors.ts';
 import type { SinkConfig } from './config.ts';
 
 function fromEnv(name: string, what: string, env: NodeJS.ProcessEnv): string {

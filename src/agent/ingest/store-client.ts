@@ -4,8 +4,8 @@
  * in flight, and keeps the worker's latest counters for status.
  */
 import { Worker } from 'node:worker_threads';
+import { AgentError } from '../../domain/agent-error.ts';
 import type { RawBatchSink } from '../../families/ring-monitor.ts';
-import { AgentError } from '../errors.ts';
 import type { FromWorker, ToWorker, WorkerInit, WorkerStats } from './protocol.ts';
 
 export interface StoreClientOptions {

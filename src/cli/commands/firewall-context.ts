@@ -6,13 +6,12 @@
 import type { Command } from 'commander';
 import { FirewallError } from '../../domain/enforce/firewall/errors.ts';
 import { Kernel, nativeBridge } from '../../ebpf/index.ts';
-import { DEFAULT_ENFORCE_PIN_ROOT } from '../../enforce/component.ts';
 import { withFirewallService } from '../../enforce/firewall/factory.ts';
 import { persistentPinRoot } from '../../enforce/firewall/host-pins.ts';
 import { currentUser, type FirewallService } from '../../enforce/firewall/service.ts';
 import { enforcePinRoot } from '../../host/enforce-pins.ts';
 import { ensureMounts } from '../../host/mounts.ts';
-import { DEFAULT_DB_PATH } from '../../host/paths.ts';
+import { DEFAULT_DB_PATH, DEFAULT_ENFORCE_PIN_ROOT } from '../../host/paths.ts';
 
 export interface FirewallCliOptions {
   readonly db?: string;

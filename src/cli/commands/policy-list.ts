@@ -1,8 +1,8 @@
 /** `bpfwarden policy list` and `policy log`: the recorded rules and every change to them (read-only). */
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { eventsPinPath } from '../../enforce/component.ts';
 import { ruleOf } from '../../enforce/policy/policy-rules.ts';
+import { eventsPinPath } from '../../host/enforce-pins.ts';
 import { openDatabase } from '../../store/database.ts';
 import { listPolicyChanges, listPolicyRules, type PolicyKind } from '../../store/policy-rules-store.ts';
 import { USAGE } from '../errors.ts';

@@ -4,9 +4,8 @@
  */
 import type { Command } from 'commander';
 import type { RuleIssue } from '../../domain/enforce/policy/rule-input.ts';
-import { DEFAULT_ENFORCE_PIN_ROOT } from '../../enforce/component.ts';
 import { enforcePinRoot } from '../../host/enforce-pins.ts';
-import { DEFAULT_DB_PATH } from '../../host/paths.ts';
+import { DEFAULT_DB_PATH, DEFAULT_ENFORCE_PIN_ROOT } from '../../host/paths.ts';
 
 export interface CommonOptions {
   readonly db: string;

@@ -8,7 +8,7 @@
  *   <root>/firewall/links/<iface>   the XDP link of each attached interface
  */
 import { join } from 'node:path';
-import { eventsPinPath } from '../component.ts';
+import { eventsPinPath } from '../../host/enforce-pins.ts';
 
 export const COMPONENT = 'firewall';
 

@@ -8,8 +8,8 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { type BpfObject, BpfObjectSpec, type NativeBridge } from '../../ebpf/index.ts';
 import { FdLink } from '../../ebpf/links/index.ts';
 import { PinnedMap } from '../../ebpf/pinned-map.ts';
+import { eventsPinPath } from '../../host/enforce-pins.ts';
 import { bpfObjectPath } from '../../host/paths.ts';
-import { eventsPinPath } from '../component.ts';
 import { PolicyError } from './errors.ts';
 import { withPinLock } from './pin-lock.ts';
 

@@ -4,11 +4,11 @@
  */
 import { closeSync, openSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
+import { AgentError } from '../../domain/agent-error.ts';
 import type { BootClock } from '../../domain/clock.ts';
 import type { Attachment, BpfObject } from '../../ebpf/index.ts';
 import { cgroup2Root } from '../../host/cgroup.ts';
 import type { Monitor, MonitorContext } from '../monitor.ts';
-import { MonitorError } from '../monitor-error.ts';
 import { type RingDelivery, ringDelivery } from '../ring-config.ts';
 import { RingMonitor, type RingMonitorDeps } from '../ring-monitor.ts';
 import type { DnsMonitorConfig } from './config.ts';
@@ -50,7 +50,7 @@ export function dnsMonitor(opts: DnsMonitorOptions, deps: RingMonitorDeps): Ring
       },
       attach: (obj: BpfObject): Attachment[] => {
         if (path === undefined) {
-          throw new MonitorError(
+          throw new AgentError(
             'AGENT_NO_CGROUP2',
             'cgroup v2 is not mounted (no cgroup2 in /proc/mounts); mount it or set monitors.dns.cgroupPath',
           );
@@ -59,10 +59,7 @@ export function dnsMonitor(opts: DnsMonitorOptions, deps: RingMonitorDeps): Ring
           // O_RDONLY opens a directory; the kernel wants its fd.
           cgroupFd = openSync(path, 'r');
         } catch (err) {
-          throw new MonitorError(
-            'AGENT_CGROUP_OPEN',
-            `cannot open cgroup ${path}: ${(err as Error).message}`,
-          );
+          throw new AgentError('AGENT_CGROUP_OPEN', `cannot open cgroup ${path}: ${(err as Error).message}`);
         }
         const links: Attachment[] = [];
         try {

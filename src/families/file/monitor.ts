@@ -5,12 +5,12 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { AgentError } from '../../domain/agent-error.ts';
 import type { BootClock } from '../../domain/clock.ts';
 import { type BpfObject, type BpfObjectSpec, bytes, sumPerCpu, u32, u64, u64n } from '../../ebpf/index.ts';
 import { TRACEFS } from '../../host/paths.ts';
 import { type Exclusion, exclusionEntries, selfExclusion } from '../exclusion.ts';
 import type { Monitor, MonitorContext } from '../monitor.ts';
-import { MonitorError } from '../monitor-error.ts';
 import { type RingDelivery, ringDelivery } from '../ring-config.ts';
 import { RingMonitor, type RingMonitorDeps } from '../ring-monitor.ts';
 import type { FileMonitorConfig } from './config.ts';
@@ -43,11 +43,11 @@ const ONE = Uint8Array.of(1);
 export function writeFileFilters(obj: BpfObject, f: FileFilters): void {
   const prefixes = f.pathPrefixes ?? [];
   const problems = pathPrefixesProblems(prefixes);
-  if (problems.length) throw new MonitorError('AGENT_FILE_FILTER', problems.join('; '));
+  if (problems.length) throw new AgentError('AGENT_FILE_FILTER', problems.join('; '));
   const cgroups = f.cgroupIds ?? [];
   const pids = exclusionEntries(f, 'AGENT_FILE_FILTER');
   if (cgroups.length > MAX_CGROUPS) {
-    throw new MonitorError('AGENT_FILE_FILTER', `at most ${MAX_CGROUPS} cgroup ids, got ${cgroups.length}`);
+    throw new AgentError('AGENT_FILE_FILTER', `at most ${MAX_CGROUPS} cgroup ids, got ${cgroups.length}`);
   }
 
   const slots = obj.typedMap('file_prefixes', u32, bytes(FILE_PREFIX.size));
@@ -107,7 +107,7 @@ export function fileMonitor(opts: FileMonitorOptions, deps: RingMonitorDeps): Ri
   const { clock } = opts;
   // Refuse bad filters before anything is loaded.
   const problems = pathPrefixesProblems(opts.pathPrefixes ?? []);
-  if (problems.length) throw new MonitorError('AGENT_FILE_FILTER', problems.join('; '));
+  if (problems.length) throw new AgentError('AGENT_FILE_FILTER', problems.join('; '));
   return new RingMonitor(
     {
       name: 'file',

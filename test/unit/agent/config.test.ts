@@ -7,7 +7,7 @@ import {
   type ResolveOptions,
   resolveConfig as resolveLayered,
 } from '../../../src/agent/config.ts';
-import { AgentError } from '../../../src/agent/errors.ts';
+import { AgentError } from '../../../src/domain/agent-error.ts';
 import { processFamily } from '../../../src/families/process/index.ts';
 import { DEFAULT_DB_PATH, DEFAULT_RUNTIME_DIR } from '../../../src/host/paths.ts';
 import { tempDir } from '../store/fixtures.ts';

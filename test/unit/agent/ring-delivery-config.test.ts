@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseConfig } from '../../../src/agent/config.ts';
-import { AgentError } from '../../../src/agent/errors.ts';
+import { AgentError } from '../../../src/domain/agent-error.ts';
 import { ringDelivery } from '../../../src/families/ring-config.ts';
 
 const MONITORS = ['process', 'file', 'net', 'drop', 'dns'] as const;

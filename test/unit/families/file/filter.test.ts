@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseConfig } from '../../../../src/agent/config.ts';
-import { AgentError } from '../../../../src/agent/errors.ts';
+import { AgentError } from '../../../../src/domain/agent-error.ts';
 import {
   encodeFileConfig,
   encodeFilePrefix,
